@@ -1,0 +1,130 @@
+// Runner page of the CORS harness.  The server embeds the case as JSON in
+// <script id=h>; the page runs its requests in order, tells the server where
+// each request starts (a no-cors "mark" request, so the server can attribute
+// the traffic it sees), posts the results and moves on to the next case.
+// Console sentinels "__H:start:<k>" / "__H:end:<k>" let the harness attribute
+// the engine's console lines to cases.
+"use strict";
+var HARNESS = (function () {
+  var REQUEST_TIMEOUT_MS = 20000;
+
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+  function errText(e) {
+    if (e && typeof e === "object" && "name" in e && "message" in e) return e.name + ": " + e.message;
+    return String(e);
+  }
+
+  function withTimeout(p) {
+    return Promise.race([p, sleep(REQUEST_TIMEOUT_MS).then(function () { return { kind: "timeout" }; })]);
+  }
+
+  async function mark(c, i) {
+    try { await fetch(c.mark + i, { mode: "no-cors", cache: "no-store", credentials: "omit" }); } catch (e) { /* ignore */ }
+  }
+
+  async function runFetch(r) {
+    var init = { method: r.method || "GET" };
+    if (r.headers) init.headers = r.headers;
+    ["mode", "credentials", "redirect", "cache", "referrer", "referrerPolicy", "integrity", "keepalive", "priority"].forEach(function (k) {
+      if (r[k] !== undefined) init[k] = r[k];
+    });
+    if (r.body !== undefined && r.body !== null) init.body = r.body;
+    var req;
+    try { req = new Request(r.url, init); } catch (e) { return { kind: "sync-error", error: errText(e) }; }
+    var resp;
+    try { resp = await fetch(req); } catch (e) { return { kind: "error", error: errText(e) }; }
+    var out = {
+      kind: "response", outcome: resp.type, status: resp.status, headers: Array.from(resp.headers.keys()),
+      redirected: resp.redirected, url: resp.url
+    };
+    try { await resp.arrayBuffer(); } catch (e) { out.body_error = errText(e); }
+    return out;
+  }
+
+  function runXhr(r) {
+    return new Promise(function (resolve) {
+      var x = new XMLHttpRequest();
+      try {
+        x.open(r.method || "GET", r.url, true);
+        (r.headers || []).forEach(function (h) { x.setRequestHeader(h[0], h[1]); });
+        if (r.credentials === "include") x.withCredentials = true;
+      } catch (e) { resolve({ kind: "sync-error", error: errText(e) }); return; }
+      if (r.upload_listener) x.upload.addEventListener("progress", function () {});
+      x.onload = function () {
+        var names = [];
+        x.getAllResponseHeaders().split(/\r?\n/).forEach(function (line) {
+          var i = line.indexOf(":");
+          if (i > 0) names.push(line.slice(0, i).trim().toLowerCase());
+        });
+        resolve({ kind: "response", outcome: "xhr", status: x.status, headers: names, url: x.responseURL });
+      };
+      x.onerror = function () { resolve({ kind: "error", error: "XMLHttpRequest: error event" }); };
+      x.onabort = function () { resolve({ kind: "error", error: "XMLHttpRequest: abort event" }); };
+      x.ontimeout = function () { resolve({ kind: "error", error: "XMLHttpRequest: timeout event" }); };
+      try { x.send(r.body === undefined ? null : r.body); } catch (e) { resolve({ kind: "sync-error", error: errText(e) }); }
+    });
+  }
+
+  async function runCase(c) {
+    console.log("__H:start:" + c.k);
+    var results = [];
+    for (var i = 0; i < c.requests.length; i++) {
+      var r = c.requests[i];
+      if (r.after) await sleep(r.after * 1000);
+      await mark(c, i);
+      var res;
+      try {
+        if (r.api === "xhr") res = await withTimeout(runXhr(r));
+        else if (r.api === "fetch") res = await withTimeout(runFetch(r));
+        else res = { kind: "unsupported", error: "api " + r.api + " not supported yet" };
+      } catch (e) { res = { kind: "harness-error", error: errText(e) }; }
+      results.push(res);
+    }
+    await mark(c, c.requests.length);
+    console.log("__H:end:" + c.k);
+    return { k: c.k, results: results, origin: String(self.origin), ua: navigator.userAgent };
+  }
+
+  async function post(c, data) {
+    for (var attempt = 0; attempt < 3; attempt++) {
+      try {
+        var resp = await fetch(c.result, { method: "POST", body: JSON.stringify(data), cache: "no-store" });
+        return await resp.json();
+      } catch (e) { await sleep(100); }
+    }
+    return { next: null };
+  }
+
+  function readCase() { return JSON.parse(document.getElementById("h").textContent); }
+
+  async function top() {
+    var c = readCase();
+    for (;;) {
+      var data = await runCase(c);
+      var reply = await post(c, data);
+      var n = reply.next;
+      if (!n) { document.title = "done"; return; }
+      if (n.page !== "null" && n.origin === c.origin && c.page !== "null") { c = n; continue; }
+      location.replace(n.url);
+      return;
+    }
+  }
+
+  function parent() {
+    var c = readCase();
+    window.addEventListener("message", async function (ev) {
+      if (!ev.data || ev.data.k !== c.k) return;
+      var reply = await post(c, ev.data);
+      if (reply.next) location.replace(reply.next.url); else document.title = "done";
+    });
+  }
+
+  async function frame() {
+    var c = readCase();
+    var data = await runCase(c);
+    window.parent.postMessage(data, "*");
+  }
+
+  return { top: top, parent: parent, frame: frame };
+})();
