@@ -49,6 +49,9 @@ var HARNESS = (function () {
         x.open(r.method || "GET", r.url, true);
         (r.headers || []).forEach(function (h) { x.setRequestHeader(h[0], h[1]); });
         if (r.credentials === "include") x.withCredentials = true;
+        // a text response type keeps Firefox from parsing untyped bodies as XML
+        // (which logs "XML Parsing Error" to the console)
+        x.responseType = "text";
       } catch (e) { resolve({ kind: "sync-error", error: errText(e) }); return; }
       if (r.upload_listener) x.upload.addEventListener("progress", function () {});
       x.onload = function () {
