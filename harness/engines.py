@@ -431,6 +431,10 @@ class Firefox(Engine):
 
 
 # ---------------------------------------------------------------- WebKitGTK
+# "CONSOLE SECURITY ERROR ..." or, with a source location, "URL:LINE:COL: CONSOLE LOG ..."
+_WEBKIT_CONSOLE = re.compile(r"^(?:\S+:\d+:\d+: )?CONSOLE (.*)$")
+
+
 class WebKit(Engine):
     name = "webkit"
 
@@ -530,8 +534,9 @@ class WebKit(Engine):
                 while b"\n" in buf:
                     raw, buf = buf.split(b"\n", 1)
                     line = raw.decode("utf-8", "replace").rstrip("\r")
-                    if line.startswith("CONSOLE "):
-                        self.console.put_nowait(line[len("CONSOLE "):])
+                    m = _WEBKIT_CONSOLE.match(line)
+                    if m:
+                        self.console.put_nowait(m.group(1))
                     else:
                         self._diag(line)
         finally:
