@@ -1,0 +1,149 @@
+"""The public entry point: a page in a browser that makes requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Union
+
+from ._cache import PreflightCache
+from ._construct import Rejected, construct
+from ._errors import InputError
+from ._fetch import Fetcher, Server
+from ._origin import Origin, parse_origin
+from ._profile import PROFILES, Profile
+from ._request import Api, Credentials, Mode, Redirect
+from ._response import Outcome, Result
+from ._server import Route, Routes
+from ._trace import Step
+
+ServerLike = Union[Server, Routes, Sequence[Route]]
+HeadersLike = Union[Iterable[tuple[str, str]], dict[str, str]]
+
+
+def _as_server(server: ServerLike) -> Server:
+    if isinstance(server, Routes):
+        return server
+    if callable(server):
+        return server
+    return Routes(tuple(server))
+
+
+def _as_headers(headers: HeadersLike | None) -> tuple[tuple[str, str], ...]:
+    if headers is None:
+        return ()
+    if isinstance(headers, dict):
+        return tuple(headers.items())
+    return tuple((str(n), str(v)) for n, v in headers)
+
+
+class Browser:
+    """A page at ``page`` (an origin, or "null" for an opaque origin) in a browser profile.
+
+    The browser keeps its CORS-preflight cache across calls; :meth:`advance` moves its
+    virtual clock.
+
+    >>> from cors_spec import Browser, Route
+    >>> b = Browser("https://app.example")
+    >>> r = b.fetch("https://api.example/data", server=[
+    ...     Route("https://api.example/data", headers=(("Access-Control-Allow-Origin", "*"),))])
+    >>> r.outcome.value, r.status
+    ('cors', 200)
+    """
+
+    def __init__(self, page: str = "https://app.example", profile: str | Profile = "spec", *,
+                 trace: bool = True) -> None:
+        origin = parse_origin(page)
+        if origin is None:
+            raise InputError("page", "must be an origin such as 'https://app.example', or 'null'", page)
+        if isinstance(profile, str):
+            if profile not in PROFILES:
+                raise InputError("profile", f"must be one of {', '.join(sorted(PROFILES))}", profile)
+            profile = PROFILES[profile]
+        self.page: Origin = origin
+        self._page_url = None if origin.opaque else origin.serialized + "/"
+        self.profile: Profile = profile
+        self.trace_enabled = trace
+        self.cache: PreflightCache = ()
+        self.now: float = 0.0
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass on the browser's virtual clock."""
+        if seconds < 0:
+            raise InputError("after", "must be zero or more seconds", str(seconds))
+        self.now += seconds
+
+    def fetch(
+        self, url: str, *, method: str = "GET", headers: HeadersLike | None = None,
+        mode: str | Mode = Mode.CORS, credentials: str | Credentials = Credentials.SAME_ORIGIN,
+        redirect: str | Redirect = Redirect.FOLLOW, body: str | None = None,
+        server: ServerLike = (),
+    ) -> Result:
+        """What ``fetch(url, {method, headers, mode, credentials, redirect, body})`` gives."""
+        return self._run(Api.FETCH, url, method, headers, _enum(Mode, mode, "mode"),
+                         _enum(Credentials, credentials, "credentials"),
+                         _enum(Redirect, redirect, "redirect"), body, False, server)
+
+    def xhr(
+        self, url: str, *, method: str = "GET", headers: HeadersLike | None = None,
+        with_credentials: bool = False, body: str | None = None, upload_listener: bool = False,
+        server: ServerLike = (),
+    ) -> Result:
+        """What an asynchronous XMLHttpRequest ``open(method, url)`` + ``send(body)`` gives."""
+        creds = Credentials.INCLUDE if with_credentials else Credentials.SAME_ORIGIN
+        return self._run(Api.XHR, url, method, headers, Mode.CORS, creds, Redirect.FOLLOW, body,
+                         upload_listener, server)
+
+    def _run(
+        self, api: Api, url: str, method: str, headers: HeadersLike | None, mode: Mode,
+        credentials: Credentials, redirect: Redirect, body: str | None, upload_listener: bool,
+        server: ServerLike,
+    ) -> Result:
+        trace: list[Step] | None = [] if self.trace_enabled else None
+        request = construct(
+            api=api, page=self.page, page_url=self._page_url, url=url, method=method,
+            headers=_as_headers(headers), mode=mode, credentials=credentials, redirect=redirect,
+            body=body, upload_listener=upload_listener, profile=self.profile, trace=trace,
+        )
+        if isinstance(request, Rejected):
+            return Result(Outcome.NETWORK_ERROR, 0, (), "", False, (), request.failure,
+                          request.exception, trace=tuple(trace) if trace is not None else ())
+        fetcher = Fetcher(self.profile, _as_server(server), self.cache, self.now, trace)
+        result = fetcher.fetch(request)
+        self.cache = fetcher.cache
+        return result
+
+
+def _enum(kind: type[Mode] | type[Credentials] | type[Redirect], value: object, field: str) -> Mode | Credentials | Redirect:
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        raise InputError(field, "must be one of " + ", ".join(repr(m.value) for m in kind), str(value)) from None
+
+
+def check(
+    page: str, url: str, *, method: str = "GET", headers: HeadersLike | None = None,
+    credentials: str = "same-origin", response_headers: HeadersLike | None = None,
+    preflight_headers: HeadersLike | None = None, status: int = 200, preflight_status: int = 200,
+    profile: str = "spec",
+) -> Result:
+    """One question in one call: would ``fetch()`` from ``page`` read this response?
+
+    ``response_headers`` answer the actual request; ``preflight_headers`` answer the
+    OPTIONS preflight, if one is sent.
+
+    >>> check("https://app.example", "https://api.example/x",
+    ...       response_headers={"Access-Control-Allow-Origin": "https://app.example"}).ok
+    True
+    """
+    routes = (
+        Route(url, preflight_status, _as_headers(preflight_headers), "", "OPTIONS"),
+        Route(url, status, _as_headers(response_headers), ""),
+    )
+    return Browser(page, profile).fetch(
+        url, method=method, headers=headers, credentials=credentials, server=Routes(routes),
+        body="" if method.upper() not in ("GET", "HEAD") else None,
+    )
+
+

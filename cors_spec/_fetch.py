@@ -1,0 +1,532 @@
+"""The fetch driver: main fetch, HTTP fetch, the preflight, HTTP-redirect fetch.
+
+This module orchestrates; the checks live in ``_cors``, ``_cache`` and ``_classify``.
+Step comments carry the labels of the pinned snapshot (``_spec.SPEC_COMMIT``), and trace
+records use the same labels.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import attrs
+
+from ._cache import PreflightCache, clear, match_header, match_method, store
+from ._classify import (
+    BAD_PORTS,
+    CORS_NON_WILDCARD_NAMES,
+    CORS_SAFELISTED_RESPONSE_HEADER_NAMES,
+    FORBIDDEN_RESPONSE_HEADER_NAMES,
+    NULL_BODY_STATUSES,
+    REDIRECT_STATUSES,
+    REQUEST_BODY_HEADER_NAMES,
+    cors_unsafe_request_header_names,
+    is_cors_safelisted_method,
+    mime_type_essence,
+)
+from ._cors import cors_check, evaluate_preflight, preflight_max_age
+from ._headers import FAILURE, HeaderList, extract_header_list_values, header_delete, header_get, sort_and_combine
+from ._origin import Url, parse_url, same_origin
+from ._profile import Profile
+from ._request import Api, Credentials, Mode, Redirect, ReferrerPolicy, Request, Tainting, WireRequest
+from ._response import Failure, JsError, Outcome, Reason, Result, ServerResponse
+from ._spec import Algorithm
+from ._trace import Decision, Recorder, Step
+
+#: What the model calls to put a request on the wire.
+Server = Callable[[WireRequest], ServerResponse]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@attrs.frozen
+class _Net:
+    """An unfiltered response (the internal response)."""
+
+    status: int
+    headers: HeaderList
+    body: str
+    url_list: tuple[Url, ...]
+    opaque_redirect: bool = False
+
+
+_Outcome = "_Net | Failure"
+
+
+def redirect_tainted(request: Request) -> bool:
+    """Whether the request's redirect-taint is other than "same-origin".
+
+    https://fetch.spec.whatwg.org/#concept-request-tainted-origin
+
+    The spec tells "same-site" from "cross-site" taint; both serialize the origin as
+    "null", which is all CORS needs, so this model does not compute sites.
+    """
+    urls = request.url_list
+    if len(urls) < 2:
+        return False
+    origin = request.origin
+    last = urls[0].origin
+    for url in urls[1:]:
+        if not same_origin(url.origin, last) and not same_origin(origin, last):
+            return True
+        last = url.origin
+    return False
+
+
+def serialize_request_origin(request: Request) -> str:
+    """https://fetch.spec.whatwg.org/#serializing-a-request-origin"""
+    if redirect_tainted(request):
+        return "null"
+    return request.origin.serialized
+
+
+class Fetcher:
+    """Runs one script request through fetch against a server, keeping the cache value."""
+
+    __slots__ = ("profile", "server", "cache", "now", "trace", "sent")
+
+    def __init__(
+        self, profile: Profile, server: Server, cache: PreflightCache, now: float,
+        trace: Recorder | None,
+    ) -> None:
+        self.profile = profile
+        self.server = server
+        self.cache = cache
+        self.now = now
+        self.trace = trace
+        self.sent: list[WireRequest] = []
+
+    # -- fetch and main fetch ------------------------------------------------------------
+
+    def fetch(self, request: Request) -> Result:
+        """https://fetch.spec.whatwg.org/#concept-fetch: main fetch, then what script sees."""
+        t = self.trace
+        if t is not None:
+            t.append(Step(Algorithm.POPULATE_FROM_CLIENT, "", Decision.SET,
+                          (("request origin", request.origin.serialized),)))
+        response, request = self.main_fetch(request, recursive=False)
+        return self._finish(request, response)
+
+    def main_fetch(self, request: Request, *, recursive: bool) -> tuple[_Net | Failure, Request]:
+        """https://fetch.spec.whatwg.org/#concept-main-fetch (steps 7 and 12)"""
+        t = self.trace
+        A = Algorithm.MAIN_FETCH
+        url = request.current_url
+        # 7. should request be blocked due to a bad port
+        if url.is_http:
+            port = url.port or _DEFAULT_PORTS[url.scheme]
+            if port in BAD_PORTS:
+                if t is not None:
+                    t.append(Step(Algorithm.BAD_PORT, "2", Decision.FAILURE, (("url", url.href), ("port", str(port)))))
+                return Failure(Reason.BAD_PORT, str(port), url.href), request
+        # 12. the first matching branch
+        if (same_origin(url.origin, request.origin) and request.tainting is Tainting.BASIC) or (
+            url.scheme == "data"
+        ):
+            request = attrs.evolve(request, tainting=Tainting.BASIC)
+            if t is not None:
+                t.append(Step(A, "12", Decision.CHOSEN, (
+                    ("branch", "same origin" if url.scheme != "data" else "data: URL"),
+                    ("url origin", url.origin.serialized), ("request origin", request.origin.serialized),
+                    ("response tainting", "basic"))))
+            return self.scheme_fetch(request)
+        if request.mode is Mode.SAME_ORIGIN:
+            if t is not None:
+                t.append(Step(A, "12", Decision.NETWORK_ERROR, (
+                    ("branch", "mode same-origin"), ("url origin", url.origin.serialized),
+                    ("request origin", request.origin.serialized))))
+            return Failure(Reason.DISALLOWED_BY_MODE, "same-origin", url.href), request
+        if request.mode is Mode.NO_CORS:
+            if request.redirect is not Redirect.FOLLOW:
+                if t is not None:
+                    t.append(Step(A, "12", Decision.NETWORK_ERROR, (
+                        ("branch", "mode no-cors"), ("redirect mode", request.redirect.value))))
+                return Failure(Reason.NO_CORS_REDIRECT_MODE, request.redirect.value, url.href), request
+            request = attrs.evolve(request, tainting=Tainting.OPAQUE)
+            if t is not None:
+                t.append(Step(A, "12", Decision.CHOSEN, (("branch", "mode no-cors"), ("response tainting", "opaque"))))
+            return self.scheme_fetch(request)
+        if not url.is_http:
+            if t is not None:
+                t.append(Step(A, "12", Decision.NETWORK_ERROR, (("branch", "not an HTTP(S) scheme"),
+                                                                ("scheme", url.scheme))))
+            return Failure(Reason.CORS_DISABLED_SCHEME, url.scheme, url.href), request
+        unsafe_names = cors_unsafe_request_header_names(request.headers)
+        safelisted_method = is_cors_safelisted_method(request.method)
+        request = attrs.evolve(request, tainting=Tainting.CORS)
+        if request.use_cors_preflight or (
+            request.unsafe_request and (not safelisted_method or unsafe_names)
+        ):
+            if t is not None:
+                t.append(Step(Algorithm.CORS_SAFELISTED_METHOD, "", Decision.YES if safelisted_method else Decision.NO,
+                              (("method", request.method),)))
+                t.append(Step(Algorithm.CORS_UNSAFE_NAMES, "", Decision.SET,
+                              (("names", ",".join(unsafe_names) or "(none)"),)))
+                t.append(Step(A, "12", Decision.CHOSEN, (
+                    ("branch", "CORS with preflight"), ("response tainting", "cors"),
+                    ("use-CORS-preflight flag", "set" if request.use_cors_preflight else "unset"))))
+            response, request = self.http_fetch(request, make_preflight=True, unsafe_names=unsafe_names)
+            if isinstance(response, Failure):
+                # 12 (CORS with preflight): a network error clears the cache entries
+                origin = serialize_request_origin(request)
+                self.cache = clear(self.cache, origin, request.current_url.href)
+                if t is not None:
+                    t.append(Step(Algorithm.CACHE_CLEAR, "", Decision.CLEARED,
+                                  (("origin", origin), ("url", request.current_url.href))))
+            return response, request
+        if t is not None:
+            t.append(Step(A, "12", Decision.CHOSEN, (
+                ("branch", "CORS without preflight"), ("response tainting", "cors"),
+                ("method", request.method), ("unsafe header names", "(none)"))))
+        return self.http_fetch(request, make_preflight=False, unsafe_names=unsafe_names)
+
+    def scheme_fetch(self, request: Request) -> tuple[_Net | Failure, Request]:
+        """https://fetch.spec.whatwg.org/#concept-scheme-fetch"""
+        url = request.current_url
+        if url.is_http:
+            return self.http_fetch(request, make_preflight=False, unsafe_names=())
+        if url.scheme == "data":
+            # data: URL processor, reduced to the MIME type: the body is not modelled.
+            text = url.href[5:].split(",", 1)[0].split("#", 1)[0].strip()
+            is_base64 = text.lower().endswith(";base64")
+            mime = text[: -len(";base64")] if is_base64 else text
+            if mime.startswith(";"):
+                mime = "text/plain" + mime
+            if mime_type_essence(mime) is None:
+                mime = "text/plain;charset=US-ASCII"
+            if self.trace is not None:
+                self.trace.append(Step(Algorithm.SCHEME_FETCH, "", Decision.RECEIVED,
+                                       (("scheme", "data"), ("content-type", mime))))
+            return _Net(200, (("Content-Type", mime),), "", request.url_list), request
+        if self.trace is not None:
+            self.trace.append(Step(Algorithm.SCHEME_FETCH, "", Decision.NETWORK_ERROR, (("scheme", url.scheme),)))
+        return Failure(Reason.UNSUPPORTED_SCHEME, url.scheme, url.href), request
+
+    # -- HTTP fetch ----------------------------------------------------------------------
+
+    def http_fetch(
+        self, request: Request, *, make_preflight: bool, unsafe_names: tuple[str, ...]
+    ) -> tuple[_Net | Failure, Request]:
+        """https://fetch.spec.whatwg.org/#concept-http-fetch"""
+        t = self.trace
+        A = Algorithm.HTTP_FETCH
+        # 4.1 a preflight unless the cache covers the method and every unsafe header name
+        if make_preflight and self._preflight_needed(request, unsafe_names):
+            failure = self.cors_preflight_fetch(request, unsafe_names)
+            if failure is not None:
+                return failure, request
+        # 4.3 HTTP-network-or-cache fetch
+        net = self.http_network_or_cache_fetch(request)
+        # 4.4 the CORS check, on every response including redirects
+        if request.tainting is Tainting.CORS:
+            failure = cors_check(serialize_request_origin(request), request.credentials is Credentials.INCLUDE,
+                                 net.headers, request.current_url.href, t)
+            if failure is not None:
+                if t is not None:
+                    t.append(Step(A, "4.4", Decision.NETWORK_ERROR, (("status", str(net.status)),)))
+                return failure, request
+        # 6. redirect statuses
+        if net.status in REDIRECT_STATUSES:
+            if request.redirect is Redirect.ERROR:
+                if t is not None:
+                    t.append(Step(A, "6.3", Decision.NETWORK_ERROR, (("redirect mode", "error"), ("status", str(net.status)))))
+                return Failure(Reason.REDIRECT_MODE_ERROR, str(net.status), request.current_url.href), request
+            if request.redirect is Redirect.MANUAL:
+                if t is not None:
+                    t.append(Step(A, "6.3", Decision.CHOSEN, (("redirect mode", "manual"), ("response", "opaque-redirect"))))
+                return attrs.evolve(net, opaque_redirect=True), request
+            return self.http_redirect_fetch(request, net)
+        return net, request
+
+    def _preflight_needed(self, request: Request, unsafe_names: tuple[str, ...]) -> bool:
+        """HTTP fetch step 4.1's two conditions, each looked up in the preflight cache."""
+        t = self.trace
+        origin = serialize_request_origin(request)
+        url = request.current_url.href
+        include = request.credentials is Credentials.INCLUDE
+        needed = False
+        if not is_cors_safelisted_method(request.method) or request.use_cors_preflight:
+            hit = match_method(self.cache, origin, url, include, request.method, self.now) if self.profile.preflight_cache else None
+            if t is not None:
+                t.append(Step(Algorithm.CACHE_MATCH_METHOD, "", Decision.HIT if hit else Decision.MISS,
+                              (("method", request.method), ("url", url), ("origin", origin))
+                              + ((("entry", _entry_facts(hit.method, hit.max_age, hit.stored_at)),) if hit else ())))
+            needed = hit is None
+        for name in unsafe_names:
+            hit = match_header(self.cache, origin, url, include, name, self.now) if self.profile.preflight_cache else None
+            if t is not None:
+                t.append(Step(Algorithm.CACHE_MATCH_HEADER, "", Decision.HIT if hit else Decision.MISS,
+                              (("header", name), ("url", url), ("origin", origin))
+                              + ((("entry", _entry_facts(hit.header_name, hit.max_age, hit.stored_at)),) if hit else ())))
+            if hit is None:
+                needed = True
+                if t is None:
+                    break
+        if t is not None:
+            t.append(Step(Algorithm.HTTP_FETCH, "4.1", Decision.YES if needed else Decision.NO,
+                          (("preflight", "needed" if needed else "not needed: every item cached"),)))
+        return needed
+
+    def cors_preflight_fetch(self, request: Request, unsafe_names: tuple[str, ...]) -> Failure | None:
+        """https://fetch.spec.whatwg.org/#cors-preflight-fetch-0"""
+        t = self.trace
+        A = Algorithm.CORS_PREFLIGHT_FETCH
+        # 1-5. OPTIONS with Accept, Access-Control-Request-Method and -Headers. The names are
+        # joined with a bare "," on purpose: that is what browsers send.
+        headers: list[tuple[str, str]] = [("Accept", "*/*"), ("Access-Control-Request-Method", request.method)]
+        if unsafe_names:
+            headers.append(("Access-Control-Request-Headers", ",".join(unsafe_names)))
+        preflight = attrs.evolve(
+            request, method="OPTIONS", headers=tuple(headers), mode=Mode.CORS,
+            tainting=Tainting.CORS, credentials=Credentials.SAME_ORIGIN, body=None,
+        )
+        if t is not None:
+            t.append(Step(A, "5", Decision.SET, (
+                ("access-control-request-method", request.method),
+                ("access-control-request-headers", ",".join(unsafe_names) or "(not sent)"))))
+        # 6. HTTP-network-or-cache fetch: a redirect is not followed
+        net = self.http_network_or_cache_fetch(preflight, is_preflight=True)
+        include = request.credentials is Credentials.INCLUDE
+        origin = serialize_request_origin(request)
+        url = request.current_url.href
+        # 7. judge it (the CORS check uses the request's own credentials mode)
+        judged = evaluate_preflight(
+            status=net.status, headers=net.headers, serialized_origin=origin, include=include,
+            method=request.method, request_header_names=tuple(n for n, _ in request.headers),
+            unsafe_names=unsafe_names, use_cors_preflight=request.use_cors_preflight,
+            url=url, profile=self.profile, trace=t,
+        )
+        if isinstance(judged, Failure):
+            if t is not None:
+                t.append(Step(A, "8", Decision.NETWORK_ERROR, (("reason", judged.reason.value),)))
+            return judged
+        methods, header_names = judged
+        # 7.8-7.10 max-age
+        max_age = preflight_max_age(net.headers, self.profile, t)
+        # 7.11 Profile choice: no cache at all
+        if not self.profile.preflight_cache:
+            return None
+        # 7.12-7.15 refresh or create one entry per method and per header name
+        self.cache = store(
+            self.cache, origin=origin, url=url, include=include, methods=methods,
+            header_names=header_names, max_age=max_age, now=self.now,
+            per_url=self.profile.preflight_cache_per_url,
+        )
+        if t is not None:
+            t.append(Step(Algorithm.CACHE_CREATE_ENTRY, "", Decision.STORED, (
+                ("methods", ", ".join(methods) or "(none)"), ("header names", ", ".join(header_names) or "(none)"),
+                ("max-age", str(max_age)), ("credentials", "true" if include else "false"),
+                ("url", url), ("origin", origin))))
+        return None
+
+    # -- the network ---------------------------------------------------------------------
+
+    def http_network_or_cache_fetch(self, request: Request, *, is_preflight: bool = False) -> _Net:
+        """https://fetch.spec.whatwg.org/#concept-http-network-or-cache-fetch (what is sent)"""
+        t = self.trace
+        url = request.current_url
+        # 8.3 includeCredentials
+        include_credentials = request.credentials is Credentials.INCLUDE or (
+            request.credentials is Credentials.SAME_ORIGIN and request.tainting is Tainting.BASIC
+        )
+        # 8.12 append a request `Origin` header
+        origin_value = self._origin_header(request)
+        headers = request.headers if origin_value is None else request.headers + (("Origin", origin_value),)
+        wire = WireRequest(
+            method=request.method, url=url.href_without_fragment, headers=headers, body=request.body,
+            credentials=include_credentials, preflight=is_preflight,
+        )
+        self.sent.append(wire)
+        if t is not None:
+            t.append(Step(Algorithm.HTTP_NETWORK_OR_CACHE_FETCH, "8.12", Decision.SENT, (
+                ("method", wire.method), ("url", wire.url),
+                ("origin", "(not sent)" if origin_value is None else origin_value),
+                ("credentials", "included" if include_credentials else "not included"))))
+        answer = self.server(wire)
+        # The wire's field parsing strips whitespace around each value.
+        resp_headers = tuple((n, v.strip(" \t")) for n, v in answer.headers)
+        if t is not None:
+            t.append(Step(Algorithm.HTTP_NETWORK_OR_CACHE_FETCH, "11.2", Decision.RECEIVED, (
+                ("status", str(answer.status)),) + tuple((n.lower(), v) for n, v in resp_headers
+                                                          if n.lower().startswith("access-control-") or n.lower() == "location")))
+        return _Net(answer.status, resp_headers, answer.body, request.url_list)
+
+    def _origin_header(self, request: Request) -> str | None:
+        """https://fetch.spec.whatwg.org/#append-a-request-origin-header (None: not sent)"""
+        t = self.trace
+        serialized = serialize_request_origin(request)
+        # 3. response tainting "cors"
+        if request.tainting is Tainting.CORS:
+            if t is not None and serialized == "null" and not request.origin.opaque:
+                t.append(Step(Algorithm.REDIRECT_TAINT, "", Decision.YES, (
+                    ("url list", " -> ".join(u.href for u in request.url_list)), ("origin", "null"))))
+            return serialized
+        # 4. otherwise only methods other than GET and HEAD
+        if request.method in ("GET", "HEAD"):
+            return None
+        if request.mode is not Mode.CORS:
+            policy = request.referrer_policy
+            url = request.current_url
+            if policy is ReferrerPolicy.NO_REFERRER:
+                serialized = "null"
+            elif policy in (ReferrerPolicy.NO_REFERRER_WHEN_DOWNGRADE, ReferrerPolicy.STRICT_ORIGIN,
+                            ReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN):
+                if request.origin.scheme == "https" and url.scheme != "https":
+                    serialized = "null"
+            elif policy is ReferrerPolicy.SAME_ORIGIN:
+                if not same_origin(request.origin, url.origin):
+                    serialized = "null"
+        if t is not None:
+            t.append(Step(Algorithm.APPEND_ORIGIN, "4.2", Decision.SET, (
+                ("method", request.method), ("origin", serialized))))
+        return serialized
+
+    # -- redirects -----------------------------------------------------------------------
+
+    def http_redirect_fetch(self, request: Request, net: _Net) -> tuple[_Net | Failure, Request]:
+        """https://fetch.spec.whatwg.org/#concept-http-redirect-fetch"""
+        t = self.trace
+        A = Algorithm.HTTP_REDIRECT_FETCH
+        current = request.current_url
+        # 3. the location URL (https://fetch.spec.whatwg.org/#concept-response-location-url)
+        location = extract_header_list_values(net.headers, "location")
+        # 4. none: the redirect response itself is the response
+        if location is None:
+            if t is not None:
+                t.append(Step(Algorithm.LOCATION_URL, "2", Decision.RETURNED, (("location", "(absent)"),)))
+            return net, request
+        location_url = None if location is FAILURE else parse_url(location[0], current.href)
+        # 5. failure
+        if location_url is None:
+            value = header_get(net.headers, "location") or ""
+            if t is not None:
+                t.append(Step(A, "5", Decision.NETWORK_ERROR, (("location", value),)))
+            return Failure(Reason.INVALID_LOCATION, value, current.href), request
+        if location_url.fragment is None and current.fragment is not None:
+            location_url = location_url.with_fragment(current.fragment)
+        # 6. an HTTP(S) scheme
+        if not location_url.is_http:
+            if t is not None:
+                t.append(Step(A, "6", Decision.NETWORK_ERROR, (("location", location_url.href),)))
+            return Failure(Reason.REDIRECT_TO_NON_HTTP_SCHEME, location_url.href, current.href), request
+        # 7. the redirect limit. Profile choice: the limit (20 in the spec).
+        if request.redirect_count >= self.profile.redirect_limit:
+            if t is not None:
+                t.append(Step(A, "7", Decision.NETWORK_ERROR, (("redirect count", str(request.redirect_count)),)))
+            return Failure(Reason.TOO_MANY_REDIRECTS, str(request.redirect_count), current.href), request
+        # 8.
+        count = request.redirect_count + 1
+        # 9-10. credentials in the location URL
+        if location_url.includes_credentials and (
+            (request.mode is Mode.CORS and not same_origin(request.origin, location_url.origin))
+            or request.tainting is Tainting.CORS
+        ):
+            if t is not None:
+                t.append(Step(A, "9" if request.mode is Mode.CORS and not same_origin(
+                    request.origin, location_url.origin) else "10", Decision.NETWORK_ERROR,
+                    (("location", location_url.href),)))
+            return Failure(Reason.REDIRECT_CONTAINS_CREDENTIALS, location_url.href, current.href), request
+        method, body, headers = request.method, request.body, request.headers
+        # 12. 301/302 turn POST into GET; 303 turns anything but GET/HEAD into GET
+        if (net.status in (301, 302) and method == "POST") or (
+            net.status == 303 and method not in ("GET", "HEAD")
+        ):
+            if t is not None:
+                t.append(Step(A, "12", Decision.SET, (("status", str(net.status)), ("method", f"{method} -> GET"))))
+            method, body = "GET", None
+            for name in REQUEST_BODY_HEADER_NAMES:
+                headers = header_delete(headers, name)
+        # 13. another origin: Authorization goes
+        if not same_origin(current.origin, location_url.origin):
+            for name in CORS_NON_WILDCARD_NAMES:
+                if t is not None and header_get(headers, name) is not None:
+                    t.append(Step(A, "13", Decision.DROPPED, (("header", name),)))
+                headers = header_delete(headers, name)
+        # 18. append the location to the URL list
+        request = attrs.evolve(request, method=method, body=body, headers=headers,
+                               url_list=request.url_list + (location_url,), redirect_count=count)
+        if t is not None:
+            t.append(Step(A, "18", Decision.SET, (("status", str(net.status)), ("location", location_url.href),
+                                                  ("redirect count", str(count)))))
+        # 22. main fetch, recursively
+        return self.main_fetch(request, recursive=True)
+
+    # -- what script sees ----------------------------------------------------------------
+
+    def _finish(self, request: Request, response: _Net | Failure) -> Result:
+        """Main fetch steps 14-22, then the Response script gets (or the rejection)."""
+        t = self.trace
+        sent = tuple(self.sent)
+        exception = JsError.TYPE_ERROR if request.api is Api.FETCH else JsError.NETWORK_ERROR
+        if isinstance(response, Failure):
+            if t is not None:
+                t.append(Step(Algorithm.NETWORK_ERROR, "", Decision.NETWORK_ERROR, (
+                    ("reason", response.reason.value), ("script sees", exception.value))))
+            return Result(Outcome.NETWORK_ERROR, 0, (), "", False, sent, response, exception,
+                          trace=tuple(t) if t is not None else ())
+        urls = response.url_list
+        redirected = len(urls) > 1
+        final_url = urls[-1].href_without_fragment
+        if response.opaque_redirect:
+            if t is not None:
+                t.append(Step(Algorithm.OPAQUE_REDIRECT_FILTERED, "", Decision.RETURNED, (
+                    ("type", "opaqueredirect"), ("status", "0"))))
+            return Result(Outcome.OPAQUE_REDIRECT, 0, (), final_url, redirected, sent,
+                          trace=tuple(t) if t is not None else ())
+        tainting = request.tainting
+        if tainting is Tainting.OPAQUE:
+            if t is not None:
+                t.append(Step(Algorithm.OPAQUE_FILTERED, "", Decision.RETURNED, (
+                    ("type", "opaque"), ("status", "0"), ("headers", "(none)"), ("url", '""'))))
+            return Result(Outcome.OPAQUE, 0, (), "", False, sent, trace=tuple(t) if t is not None else ())
+        body = None if net_null_body(response.status) else response.body
+        if tainting is Tainting.BASIC:
+            readable = tuple((n, v) for n, v in response.headers if n.lower() not in FORBIDDEN_RESPONSE_HEADER_NAMES)
+            outcome = Outcome.BASIC
+            if t is not None:
+                t.append(Step(Algorithm.BASIC_FILTERED, "", Decision.RETURNED, (
+                    ("type", "basic"), ("status", str(response.status)),
+                    ("headers", ", ".join(sorted({n.lower() for n, _ in readable})) or "(none)"))))
+        else:
+            exposed = self._exposed_names(request, response.headers)
+            readable = tuple(
+                (n, v) for n, v in response.headers
+                if (n.lower() in CORS_SAFELISTED_RESPONSE_HEADER_NAMES or n.lower() in exposed)
+                and n.lower() not in FORBIDDEN_RESPONSE_HEADER_NAMES
+            )
+            outcome = Outcome.CORS
+            if t is not None:
+                t.append(Step(Algorithm.CORS_FILTERED, "", Decision.RETURNED, (
+                    ("type", "cors"), ("status", str(response.status)),
+                    ("headers", ", ".join(sorted({n.lower() for n, _ in readable})) or "(none)"))))
+        return Result(outcome, response.status, sort_and_combine(readable), final_url, redirected, sent,
+                      body=body, trace=tuple(t) if t is not None else ())
+
+    def _exposed_names(self, request: Request, headers: HeaderList) -> frozenset[str]:
+        """Main fetch step 14.1: the CORS-exposed header-name list, lowercased."""
+        t = self.trace
+        names = extract_header_list_values(headers, "access-control-expose-headers")
+        include = request.credentials is Credentials.INCLUDE
+        if names is None or names is FAILURE:
+            exposed: frozenset[str] = frozenset()
+            why = "absent" if names is None else "failed to parse: nothing exposed"
+        elif not include and "*" in names:
+            exposed = frozenset(n.lower() for n, _ in headers)
+            why = "* without credentials: every header"
+        else:
+            exposed = frozenset(n.lower() for n in names)
+            why = "listed" + (" (* with credentials matches only a header named *)" if "*" in names else "")
+        if t is not None:
+            t.append(Step(Algorithm.MAIN_FETCH, "14.1", Decision.SET, (
+                ("access-control-expose-headers", header_get(headers, "access-control-expose-headers") or "(absent)"),
+                ("exposed", ", ".join(sorted(exposed)) or "(none)"), ("why", why))))
+        return exposed
+
+
+def net_null_body(status: int) -> bool:
+    """https://fetch.spec.whatwg.org/#null-body-status"""
+    return status in NULL_BODY_STATUSES
+
+
+def _entry_facts(item: str | None, max_age: int, stored_at: float) -> str:
+    return f"{item} (max-age {max_age}, stored at t={stored_at:g})"
