@@ -166,7 +166,7 @@ async def run_engine_async(engine_name: str, scenarios: list[dict[str, Any]], se
     user_agent = ""
     try:
         await srv.listen(ports_of(cases) | {80})
-        k: int | None = 0 if cases else None
+        k: int | None = run.first_index()
         consecutive_fail = 0
         while k is not None:
             launches += 1

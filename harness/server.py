@@ -55,8 +55,11 @@ class Run:
         self.late: dict[int, list[LogEntry]] = {c.index: [] for c in cases}
         self.results: dict[int, dict[str, Any]] = {}
         self.events: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
-        self.stop_after: int | None = None  # no "next" after this case
+        self.order = sorted(range(len(cases)), key=lambda i: (cases[i].page_origin != "http://a.test", cases[i].page_origin))
+        self.position = {k: p for p, k in enumerate(self.order)}
         self.skip: set[int] = set()
+        self.t_start: dict[int, float] = {}
+        self.t_result: dict[int, float] = {}
 
     def base(self, origin: str) -> str:
         return f"{origin}/__h/{self.run_id}/"
@@ -64,13 +67,16 @@ class Run:
     def page_url(self, k: int) -> str:
         return self.base(self.cases[k].page_origin) + f"page/{k}"
 
+    def first_index(self) -> int | None:
+        return self.order[0] if self.order else None
+
     def next_index(self, k: int) -> int | None:
-        if self.stop_after is not None and k >= self.stop_after:
-            return None
-        j = k + 1
-        while j < len(self.cases) and j in self.skip:
-            j += 1
-        return j if j < len(self.cases) else None
+        """The case run after case *k*: cases are grouped by the origin of their
+        top-level page (stable), so one document runs many cases in a row."""
+        pos = self.position[k] + 1
+        while pos < len(self.order) and self.order[pos] in self.skip:
+            pos += 1
+        return self.order[pos] if pos < len(self.order) else None
 
     def case_js(self, k: int) -> dict[str, Any]:
         c = self.cases[k]
@@ -85,6 +91,7 @@ class Run:
             "requests": reqs,
             "mark": self.base(c.page_origin) + f"mark/{k}/",
             "result": self.base(c.page_origin) + f"result/{k}",
+            "frame": self.base(c.page_origin) + f"frame/{k}",
             "url": self.page_url(k),
         }
 
@@ -260,6 +267,7 @@ class Server:
         kind, k = parts[3], int(parts[4])
         html_hdrs = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
         if kind == "page" and method == "GET":
+            run.t_start.setdefault(k, time.monotonic())
             run.events.put_nowait(("start", k))
             return self._response(200, html_hdrs, self._page_html(run, k).encode("utf-8"))
         if kind == "frame" and method == "GET":
@@ -274,12 +282,14 @@ class Server:
                     run.results[k] = json.loads(body.decode("utf-8"))
                 except ValueError as exc:
                     run.results[k] = {"error": f"bad result post: {exc}"}
+                run.t_result[k] = time.monotonic()
                 run.events.put_nowait(("result", k))
             nxt = run.next_index(k)
             payload: dict[str, Any] = {"next": None}
             if nxt is not None:
                 payload["next"] = run.case_js(nxt)
-                if run.cases[nxt].page != "null" and run.cases[nxt].page_origin == run.cases[k].page_origin and run.cases[k].page != "null":
+                if run.cases[nxt].page_origin == run.cases[k].page_origin:
+                    run.t_start.setdefault(nxt, time.monotonic())
                     run.events.put_nowait(("start", nxt))
             return self._response(
                 200, [("Content-Type", "application/json"), ("Cache-Control", "no-store")], json.dumps(payload).encode()
@@ -290,15 +300,6 @@ class Server:
         case = run.cases[k]
         data = _json_for_script(run.case_js(k))
         title = html.escape(case.name)
-        if case.page == "null":
-            return (
-                "<!DOCTYPE html><html><head><meta charset=utf-8><link rel=icon href='data:,'>"
-                f"<title>{title}</title></head><body>"
-                f"<script id=h type='application/json'>{data}</script>"
-                f"<script>{self.runner_js}\nHARNESS.parent();</script>"
-                f"<iframe sandbox='allow-scripts' src='/__h/{run.run_id}/frame/{k}'></iframe>"
-                "</body></html>"
-            )
         return (
             "<!DOCTYPE html><html><head><meta charset=utf-8><link rel=icon href='data:,'>"
             f"<title>{title}</title></head><body>"
