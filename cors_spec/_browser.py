@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Union
+from typing import TypeVar, Union
 
 from ._cache import PreflightCache
 from ._construct import Rejected, construct
@@ -113,7 +113,10 @@ class Browser:
         return result
 
 
-def _enum(kind: type[Mode] | type[Credentials] | type[Redirect], value: object, field: str) -> Mode | Credentials | Redirect:
+_E = TypeVar("_E", Mode, Credentials, Redirect)
+
+
+def _enum(kind: type[_E], value: object, field: str) -> _E:
     if isinstance(value, kind):
         return value
     try:

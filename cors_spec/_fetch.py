@@ -7,7 +7,7 @@ records use the same labels.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import attrs
 
@@ -31,7 +31,7 @@ from ._profile import Profile
 from ._request import Api, Credentials, Mode, Redirect, ReferrerPolicy, Request, Tainting, WireRequest
 from ._response import Failure, JsError, Outcome, Reason, Result, ServerResponse
 from ._spec import Algorithm
-from ._trace import Decision, Recorder, Step
+from ._trace import Decision, Step
 
 #: What the model calls to put a request on the wire.
 Server = Callable[[WireRequest], ServerResponse]
@@ -48,9 +48,6 @@ class _Net:
     body: str
     url_list: tuple[Url, ...]
     opaque_redirect: bool = False
-
-
-_Outcome = "_Net | Failure"
 
 
 def redirect_tainted(request: Request) -> bool:
@@ -83,11 +80,11 @@ def serialize_request_origin(request: Request) -> str:
 class Fetcher:
     """Runs one script request through fetch against a server, keeping the cache value."""
 
-    __slots__ = ("profile", "server", "cache", "now", "trace", "sent")
+    __slots__ = ("cache", "now", "profile", "sent", "server", "trace")
 
     def __init__(
         self, profile: Profile, server: Server, cache: PreflightCache, now: float,
-        trace: Recorder | None,
+        trace: list[Step] | None,
     ) -> None:
         self.profile = profile
         self.server = server
