@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TypeVar, Union
+from typing import TypeVar
 
 from ._cache import PreflightCache
 from ._construct import Rejected, construct
@@ -16,8 +16,8 @@ from ._response import Outcome, Result
 from ._server import Route, Routes
 from ._trace import Step
 
-ServerLike = Union[Server, Routes, Sequence[Route]]
-HeadersLike = Union[Iterable[tuple[str, str]], dict[str, str]]
+ServerLike = Server | Routes | Sequence[Route]
+HeadersLike = Iterable[tuple[str, str]] | dict[str, str]
 
 
 def _as_server(server: ServerLike) -> Server:

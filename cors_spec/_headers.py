@@ -8,7 +8,7 @@ https://fetch.spec.whatwg.org/#concept-header-list
 from __future__ import annotations
 
 import enum
-from typing import Final, Literal, Union
+from typing import Final, Literal
 
 from ._classify import is_token
 
@@ -22,7 +22,7 @@ class _Failure(enum.Enum):
 #: The "failure" result of extract header list values.
 FAILURE: Final = _Failure.FAILURE
 Failure = Literal[_Failure.FAILURE]
-Extracted = Union[None, Failure, list[str]]
+Extracted = None | Failure | list[str]
 
 
 def header_contains(headers: HeaderList, lname: str) -> bool:

@@ -10,7 +10,6 @@ https://html.spec.whatwg.org/multipage/browsers.html#concept-origin
 
 from __future__ import annotations
 
-from typing import Union
 
 import attrs
 from ada_url import URL as _AdaURL
@@ -55,7 +54,7 @@ class OpaqueOrigin:
         return True
 
 
-Origin = Union[TupleOrigin, OpaqueOrigin]
+Origin = TupleOrigin | OpaqueOrigin
 
 
 def same_origin(a: Origin, b: Origin) -> bool:

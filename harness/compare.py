@@ -20,7 +20,7 @@ def diff_reports(got: dict[str, Any], want: dict[str, Any], console: bool = True
         wo, go = ws["observations"], gs["observations"]
         if len(wo) != len(go):
             out.append(f"{name}: {len(go)} observations, want {len(wo)} (errors: {gs.get('errors')})")
-        for i, (a, b) in enumerate(zip(go, wo)):
+        for i, (a, b) in enumerate(zip(go, wo, strict=False)):
             for f in FIELDS:
                 if a.get(f) != b.get(f):
                     out.append(f"{name}[{i}].{f}: got {a.get(f)!r}, want {b.get(f)!r}")

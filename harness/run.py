@@ -131,7 +131,10 @@ def _xhr_type(case: Case, req_url: str, final_url: str, sent: list[dict[str, Any
 
 
 async def run_engine_async(engine_name: str, scenarios: list[dict[str, Any]], server: Server | None = None,
-                           verbose: bool = False) -> dict[str, Any]:
+                           case_timeout: float = 10.0) -> dict[str, Any]:
+    """Async form of :func:`run_engine`.  ``server`` lets several engines share
+    one loopback server; ``case_timeout`` is the base per-case budget in seconds
+    (each request adds 2 s plus its ``after``)."""
     if engine_name not in ENGINES:
         raise ValueError(f"unknown engine {engine_name!r}")
     if binary_for(engine_name) is None:
@@ -142,7 +145,7 @@ async def run_engine_async(engine_name: str, scenarios: list[dict[str, Any]], se
     slot: list[int | None] = []  # out_scen index -> case index
     for i, s in enumerate(scenarios):
         try:
-            c = prepare(s, len(cases), run_id)
+            c = prepare(s, len(cases), run_id, case_timeout)
         except (ScenarioError, KeyError, TypeError, ValueError) as exc:
             out_scen.append({"name": str(s.get("name", f"scenario-{i}")), "observations": [], "console": [],
                              "errors": [f"harness: invalid scenario: {exc}"]})
@@ -281,7 +284,7 @@ def run_engine(engine: str, scenarios: list[dict[str, Any]]) -> dict[str, Any]:
     def target() -> None:
         try:
             box["r"] = asyncio.run(run_engine_async(engine, scenarios))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             box["e"] = exc
 
     t = threading.Thread(target=target)

@@ -121,8 +121,8 @@ class Rewriter:
         if v.startswith("/"):
             return self.prefix + v
         if ".." in p.path:
-            full = urlsplit(urljoin(current, v))
-            return urlunsplit(("", "", self.prefix + (full.path or "/"), full.query, full.fragment))
+            res = urlsplit(urljoin(current, v))
+            return urlunsplit(("", "", self.prefix + (res.path or "/"), res.query, res.fragment))
         return value  # relative to the (prefixed) current URL: stays inside the prefix
 
     def back(self, text: str) -> str:
@@ -189,7 +189,7 @@ def ports_of(cases: list[Case]) -> set[int]:
     return ports
 
 
-def prepare(scenario: dict[str, Any], index: int, run_id: str) -> Case:
+def prepare(scenario: dict[str, Any], index: int, run_id: str, base_timeout: float = 10.0) -> Case:
     """Validate a scenario and build its rewritten form."""
     if not _TOKEN_RE.match(run_id):
         raise ValueError("run id must be alphanumeric")
@@ -249,7 +249,7 @@ def prepare(scenario: dict[str, Any], index: int, run_id: str) -> Case:
         rewriter=rw,
         routes=routes,
         requests=requests,
-        timeout=10.0 + total_after + 2.0 * len(requests),
+        timeout=base_timeout + total_after + 2.0 * len(requests),
     )
 
 

@@ -15,10 +15,11 @@ import html
 import json
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 from .scenario import Case, normalise_url, origin_of
 
@@ -112,6 +113,8 @@ class Server:
         self.servers: dict[int, list[asyncio.base_events.Server]] = {}
         self.runner_js = _runner_js()
         self.on_log: Callable[[str], None] | None = None
+        # test hook: scenario names whose scenario requests are never answered
+        self.hang_scenarios: set[str] = set()
 
     async def listen(self, ports: set[int]) -> None:
         for port in sorted(ports):
@@ -137,7 +140,7 @@ class Server:
             for s in srvs:
                 try:
                     await asyncio.wait_for(s.wait_closed(), 2)
-                except (asyncio.TimeoutError, Exception):  # noqa: BLE001
+                except (asyncio.TimeoutError, Exception):
                     pass
         self.servers.clear()
 
@@ -165,6 +168,8 @@ class Server:
             n, _, v = line.partition(":")
             headers.append((n.strip().lower(), v.strip()))
         body = await self._read_body(reader, headers)
+        if self.hang_scenarios and target.startswith("/__s/") and self._case_name(target) in self.hang_scenarios:
+            await asyncio.sleep(3600)
         out = self._dispatch(method, target, headers, body)
         writer.write(out)
         await writer.drain()
@@ -216,6 +221,14 @@ class Server:
         if target.startswith("/__h/"):
             return self._harness(method, target, headers, body)
         return self._response(404, [], b"")
+
+    def _case_name(self, target: str) -> str | None:
+        token = target[len("/__s/"):].split("/", 1)[0]
+        run_id, _, ks = token.partition(".")
+        run = self.runs.get(run_id)
+        if run is None or not ks.isdigit() or int(ks) >= len(run.cases):
+            return None
+        return run.cases[int(ks)].name
 
     @staticmethod
     def _header(headers: list[tuple[str, str]], name: str) -> str | None:
