@@ -1,0 +1,32 @@
+"""Shared fixtures of the harness tests.  Tests that launch real browsers are
+marked ``browser`` and skipped when the engine binary is missing."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+EXAMPLES = ROOT.parent / "shared" / "examples"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: needs the real browser engines (harness)")
+
+
+@pytest.fixture(scope="session")
+def examples_dir() -> Path:
+    """The shared example scenarios (beside the repository, or $HARNESS_EXAMPLES)."""
+    env = os.environ.get("HARNESS_EXAMPLES")
+    return Path(env) if env else EXAMPLES
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
