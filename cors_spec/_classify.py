@@ -101,9 +101,15 @@ _HTTP_WHITESPACE: Final = "\t\n\r "
 _HTTP_TAB_OR_SPACE: Final = "\t "
 
 
+_TOKEN_RE: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_UNSAFE_RE: Final = re.compile(r'[\x00-\x08\x0a-\x1f"():<>?@\[\\\]{}\x7f]')
+_BAD_VALUE_RE: Final = re.compile(r"[\x00\r\n\u0100-\U0010ffff]")
+_LANGUAGE_RE: Final = re.compile(r"[0-9A-Za-z *,\-.;=]*\Z")
+
+
 def is_token(text: str) -> bool:
     """RFC 9110 token: one or more tchar. https://fetch.spec.whatwg.org/#header-name"""
-    return bool(text) and all(c in _TOKEN_CHARS for c in text)
+    return _TOKEN_RE.match(text) is not None
 
 
 def is_header_value(value: str) -> bool:
@@ -113,7 +119,7 @@ def is_header_value(value: str) -> bool:
     """
     if value != value.strip(_HTTP_TAB_OR_SPACE):
         return False
-    return not any(c in "\x00\r\n" or c > "\xff" for c in value)
+    return _BAD_VALUE_RE.search(value) is None
 
 
 def normalize_header_value(value: str) -> str:
@@ -160,7 +166,7 @@ def is_forbidden_request_header(name: str, value: str) -> bool:
 
 def has_unsafe_byte(value: str) -> bool:
     """https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte"""
-    return any(c in _UNSAFE_BYTES for c in value)
+    return _UNSAFE_RE.search(value) is not None
 
 
 def is_cors_safelisted_request_header(name: str, value: str) -> bool:
@@ -173,7 +179,7 @@ def is_cors_safelisted_request_header(name: str, value: str) -> bool:
     if lname == "accept":
         return not has_unsafe_byte(value)
     if lname in ("accept-language", "content-language"):
-        return all(c in _LANGUAGE_BYTES for c in value)
+        return _LANGUAGE_RE.match(value) is not None
     if lname == "content-type":
         if has_unsafe_byte(value):
             return False

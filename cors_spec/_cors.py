@@ -10,7 +10,7 @@ import re
 from typing import Final
 
 from ._classify import CORS_NON_WILDCARD_NAMES, REDIRECT_STATUSES, is_cors_safelisted_method
-from ._headers import FAILURE, HeaderList, extract_header_list_values, header_get
+from ._headers import FAILURE, HeaderList, extract_header_list_values, lowered_get
 from ._profile import Profile
 from ._response import Failure, Reason
 from ._spec import Algorithm
@@ -58,7 +58,7 @@ def cors_check(
     """
     missing, wildcard, multiple, invalid, mismatch, bad_credentials = _ACAO_REASONS[preflight]
     # 1. get Access-Control-Allow-Origin (several lines combine into one value)
-    origin = header_get(headers, "access-control-allow-origin")
+    origin = lowered_get(headers, "access-control-allow-origin")
     # 2. absent
     if origin is None:
         if trace is not None:
@@ -93,7 +93,7 @@ def cors_check(
                               (("access-control-allow-origin", origin), ("credentials mode", "not include"))))
         return None
     # 6-7. Access-Control-Allow-Credentials must be exactly `true`
-    credentials = header_get(headers, "access-control-allow-credentials")
+    credentials = lowered_get(headers, "access-control-allow-credentials")
     if credentials == "true":
         if trace is not None:
             trace.append(Step(Algorithm.CORS_CHECK, "7", Decision.SUCCESS,
@@ -155,15 +155,15 @@ def evaluate_preflight(
     if methods is FAILURE:
         if trace is not None:
             trace.append(Step(A, "7.3", Decision.FAILURE, (
-                ("access-control-allow-methods", header_get(headers, "access-control-allow-methods") or ""),)))
+                ("access-control-allow-methods", lowered_get(headers, "access-control-allow-methods") or ""),)))
         return Failure(Reason.INVALID_ALLOW_METHODS_PREFLIGHT_RESPONSE,
-                       header_get(headers, "access-control-allow-methods") or "", url)
+                       lowered_get(headers, "access-control-allow-methods") or "", url)
     if header_names is FAILURE:
         if trace is not None:
             trace.append(Step(A, "7.3", Decision.FAILURE, (
-                ("access-control-allow-headers", header_get(headers, "access-control-allow-headers") or ""),)))
+                ("access-control-allow-headers", lowered_get(headers, "access-control-allow-headers") or ""),)))
         return Failure(Reason.INVALID_ALLOW_HEADERS_PREFLIGHT_RESPONSE,
-                       header_get(headers, "access-control-allow-headers") or "", url)
+                       lowered_get(headers, "access-control-allow-headers") or "", url)
     # 7.4 the use-CORS-preflight flag with no methods header: the method counts as allowed
     if methods is None:
         methods = [method] if use_cors_preflight else []
@@ -224,6 +224,6 @@ def preflight_max_age(headers: HeaderList, profile: Profile, trace: Recorder | N
         why = "capped"
     if trace is not None:
         trace.append(Step(Algorithm.CORS_PREFLIGHT_FETCH, "7.10", Decision.SET, (
-            ("access-control-max-age", header_get(headers, "access-control-max-age") or "(absent)"),
+            ("access-control-max-age", lowered_get(headers, "access-control-max-age") or "(absent)"),
             ("max-age", str(max_age)), ("why", why))))
     return max_age

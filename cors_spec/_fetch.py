@@ -25,7 +25,7 @@ from ._classify import (
     mime_type_essence,
 )
 from ._cors import cors_check, evaluate_preflight, preflight_max_age
-from ._headers import FAILURE, HeaderList, extract_header_list_values, header_delete, header_get, sort_and_combine
+from ._headers import FAILURE, HeaderList, extract_header_list_values, header_delete, header_get, lowered_get, sort_and_combine
 from ._origin import Url, parse_url, same_origin
 from ._profile import Profile
 from ._request import Api, Credentials, Mode, Redirect, ReferrerPolicy, Request, Tainting, WireRequest
@@ -273,18 +273,13 @@ class Fetcher:
         headers: list[tuple[str, str]] = [("Accept", "*/*"), ("Access-Control-Request-Method", request.method)]
         if unsafe_names:
             headers.append(("Access-Control-Request-Headers", ",".join(unsafe_names)))
-        preflight = attrs.evolve(
-            request, method="OPTIONS", headers=tuple(headers), mode=Mode.CORS,
-            tainting=Tainting.CORS, credentials=Credentials.SAME_ORIGIN, body=None,
-        )
-        if t is not None:
-            t.append(Step(A, "5", Decision.SET, (
-                ("access-control-request-method", request.method),
-                ("access-control-request-headers", ",".join(unsafe_names) or "(not sent)"))))
         # 6. HTTP-network-or-cache fetch: a redirect is not followed
-        net = self.http_network_or_cache_fetch(preflight, is_preflight=True)
-        include = request.credentials is Credentials.INCLUDE
+        # The preflight's mode and tainting are "cors": Origin is always sent; its
+        # credentials mode is the default "same-origin", so with "cors" tainting no
+        # credentials go out (HTTP-network-or-cache fetch step 8.3).
         origin = serialize_request_origin(request)
+        net = self._send("OPTIONS", request.url_list, tuple(headers), origin, False, None, True)
+        include = request.credentials is Credentials.INCLUDE
         url = request.current_url.href
         # 7. judge it (the CORS check uses the request's own credentials mode)
         judged = evaluate_preflight(
@@ -318,19 +313,28 @@ class Fetcher:
 
     # -- the network ---------------------------------------------------------------------
 
-    def http_network_or_cache_fetch(self, request: Request, *, is_preflight: bool = False) -> _Net:
+    def http_network_or_cache_fetch(self, request: Request) -> _Net:
         """https://fetch.spec.whatwg.org/#concept-http-network-or-cache-fetch (what is sent)"""
-        t = self.trace
-        url = request.current_url
         # 8.3 includeCredentials
         include_credentials = request.credentials is Credentials.INCLUDE or (
             request.credentials is Credentials.SAME_ORIGIN and request.tainting is Tainting.BASIC
         )
         # 8.12 append a request `Origin` header
         origin_value = self._origin_header(request)
-        headers = request.headers if origin_value is None else request.headers + (("Origin", origin_value),)
+        return self._send(request.method, request.url_list, request.headers, origin_value, include_credentials,
+                          request.body, False)
+
+    def _send(
+        self, method: str, url_list: tuple[Url, ...], headers: HeaderList, origin_value: str | None,
+        include_credentials: bool, body: str | None, is_preflight: bool,
+    ) -> _Net:
+        """HTTP-network fetch: the request reaches the server, its response comes back."""
+        t = self.trace
+        url = url_list[-1]
+        if origin_value is not None:
+            headers = headers + (("Origin", origin_value),)
         wire = WireRequest(
-            method=request.method, url=url.href_without_fragment, headers=headers, body=request.body,
+            method=method, url=url.href_without_fragment, headers=headers, body=body,
             credentials=include_credentials, preflight=is_preflight,
         )
         self.sent.append(wire)
@@ -340,13 +344,14 @@ class Fetcher:
                 ("origin", "(not sent)" if origin_value is None else origin_value),
                 ("credentials", "included" if include_credentials else "not included"))))
         answer = self.server(wire)
-        # The wire's field parsing strips whitespace around each value.
-        resp_headers = tuple((n, v.strip(" \t")) for n, v in answer.headers)
+        # The wire's field parsing strips whitespace around each value. Names are
+        # case-insensitive: they are lowercased once here, as Headers iteration shows them.
+        resp_headers = tuple((n.lower(), v.strip(" \t")) for n, v in answer.headers)
         if t is not None:
             t.append(Step(Algorithm.HTTP_NETWORK_OR_CACHE_FETCH, "11.2", Decision.RECEIVED, (
-                ("status", str(answer.status)),) + tuple((n.lower(), v) for n, v in resp_headers
-                                                          if n.lower().startswith("access-control-") or n.lower() == "location")))
-        return _Net(answer.status, resp_headers, answer.body, request.url_list)
+                ("status", str(answer.status)),) + tuple((n, v) for n, v in resp_headers
+                                                          if n.startswith("access-control-") or n == "location")))
+        return _Net(answer.status, resp_headers, answer.body, url_list)
 
     def _origin_header(self, request: Request) -> str | None:
         """https://fetch.spec.whatwg.org/#append-a-request-origin-header (None: not sent)"""
@@ -395,7 +400,7 @@ class Fetcher:
         location_url = None if location is FAILURE else parse_url(location[0], current.href)
         # 5. failure
         if location_url is None:
-            value = header_get(net.headers, "location") or ""
+            value = lowered_get(net.headers, "location") or ""
             if t is not None:
                 t.append(Step(A, "5", Decision.NETWORK_ERROR, (("location", value),)))
             return Failure(Reason.INVALID_LOCATION, value, current.href), request
@@ -478,24 +483,24 @@ class Fetcher:
             return Result(Outcome.OPAQUE, 0, (), "", False, sent, trace=tuple(t) if t is not None else ())
         body = None if net_null_body(response.status) else response.body
         if tainting is Tainting.BASIC:
-            readable = tuple((n, v) for n, v in response.headers if n.lower() not in FORBIDDEN_RESPONSE_HEADER_NAMES)
+            readable = tuple((n, v) for n, v in response.headers if n not in FORBIDDEN_RESPONSE_HEADER_NAMES)
             outcome = Outcome.BASIC
             if t is not None:
                 t.append(Step(Algorithm.BASIC_FILTERED, "", Decision.RETURNED, (
                     ("type", "basic"), ("status", str(response.status)),
-                    ("headers", ", ".join(sorted({n.lower() for n, _ in readable})) or "(none)"))))
+                    ("headers", ", ".join(sorted({n for n, _ in readable})) or "(none)"))))
         else:
             exposed = self._exposed_names(request, response.headers)
             readable = tuple(
                 (n, v) for n, v in response.headers
-                if (n.lower() in CORS_SAFELISTED_RESPONSE_HEADER_NAMES or n.lower() in exposed)
-                and n.lower() not in FORBIDDEN_RESPONSE_HEADER_NAMES
+                if (n in CORS_SAFELISTED_RESPONSE_HEADER_NAMES or n in exposed)
+                and n not in FORBIDDEN_RESPONSE_HEADER_NAMES
             )
             outcome = Outcome.CORS
             if t is not None:
                 t.append(Step(Algorithm.CORS_FILTERED, "", Decision.RETURNED, (
                     ("type", "cors"), ("status", str(response.status)),
-                    ("headers", ", ".join(sorted({n.lower() for n, _ in readable})) or "(none)"))))
+                    ("headers", ", ".join(sorted({n for n, _ in readable})) or "(none)"))))
         return Result(outcome, response.status, sort_and_combine(readable), final_url, redirected, sent,
                       body=body, trace=tuple(t) if t is not None else ())
 
@@ -508,14 +513,14 @@ class Fetcher:
             exposed: frozenset[str] = frozenset()
             why = "absent" if names is None else "failed to parse: nothing exposed"
         elif not include and "*" in names:
-            exposed = frozenset(n.lower() for n, _ in headers)
+            exposed = frozenset(n for n, _ in headers)
             why = "* without credentials: every header"
         else:
             exposed = frozenset(n.lower() for n in names)
             why = "listed" + (" (* with credentials matches only a header named *)" if "*" in names else "")
         if t is not None:
             t.append(Step(Algorithm.MAIN_FETCH, "14.1", Decision.SET, (
-                ("access-control-expose-headers", header_get(headers, "access-control-expose-headers") or "(absent)"),
+                ("access-control-expose-headers", lowered_get(headers, "access-control-expose-headers") or "(absent)"),
                 ("exposed", ", ".join(sorted(exposed)) or "(none)"), ("why", why))))
         return exposed
 

@@ -41,6 +41,14 @@ def header_get(headers: HeaderList, lname: str) -> str | None:
     return values[0] if len(values) == 1 else ", ".join(values)
 
 
+def lowered_get(headers: HeaderList, lname: str) -> str | None:
+    """``header_get`` for a list whose names are already lowercased (response headers)."""
+    values = [v for n, v in headers if n == lname]
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else ", ".join(values)
+
+
 def header_delete(headers: HeaderList, lname: str) -> HeaderList:
     """https://fetch.spec.whatwg.org/#concept-header-list-delete"""
     return tuple(h for h in headers if h[0].lower() != lname)
@@ -79,8 +87,11 @@ def extract_header_list_values(headers: HeaderList, lname: str) -> Extracted:
     """None when absent, FAILURE when a value breaks its ABNF, else the values in order.
 
     https://fetch.spec.whatwg.org/#extract-header-list-values
+
+    ``headers`` has lowercased names (the model lowercases response header names once,
+    when the response arrives).
     """
-    values = [v for n, v in headers if n.lower() == lname]
+    values = [v for n, v in headers if n == lname]
     # 1. absent
     if not values:
         return None

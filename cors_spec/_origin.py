@@ -10,6 +10,7 @@ https://html.spec.whatwg.org/multipage/browsers.html#concept-origin
 
 from __future__ import annotations
 
+import functools
 
 import attrs
 from ada_url import URL as _AdaURL
@@ -117,6 +118,16 @@ def parse_url(text: str, base: str | None = None) -> Url | None:
 
     https://url.spec.whatwg.org/#concept-url-parser
     """
+    url = _parse_cached(text, base)
+    if url is None or not isinstance(url.origin, OpaqueOrigin):
+        return url
+    # Each parse of a URL with an opaque origin gets a new opaque origin.
+    return attrs.evolve(url, origin=OpaqueOrigin(url.origin.why))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str, base: str | None) -> Url | None:
+    """Parsing is pure, and requests repeat the same few URLs: memoise it."""
     try:
         u = _AdaURL(text) if base is None else _AdaURL(text, base=base)
     except (ValueError, TypeError):
