@@ -97,7 +97,7 @@ def per_call(fn: Callable[[], None], seconds: float = 1.0) -> float:
         if time.perf_counter() - t0 > 0.05:
             break
         n *= 2
-    batches = []
+    batches: list[float] = []
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline or len(batches) < 5:
         t0 = time.perf_counter()
@@ -108,7 +108,7 @@ def per_call(fn: Callable[[], None], seconds: float = 1.0) -> float:
 
 
 def cold(cmd: list[str], runs: int = 15) -> float:
-    times = []
+    times: list[float] = []
     for _ in range(runs):
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)

@@ -25,7 +25,15 @@ from ._classify import (
     mime_type_essence,
 )
 from ._cors import cors_check, evaluate_preflight, preflight_max_age
-from ._headers import FAILURE, HeaderList, extract_header_list_values, header_delete, header_get, lowered_get, sort_and_combine
+from ._headers import (
+    FAILURE,
+    HeaderList,
+    extract_header_list_values,
+    header_delete,
+    header_get,
+    lowered_get,
+    sort_and_combine,
+)
 from ._origin import Url, parse_url, same_origin
 from ._profile import Profile
 from ._request import Api, Credentials, Mode, Redirect, ReferrerPolicy, Request, Tainting, WireRequest

@@ -109,7 +109,9 @@ class Rewriter:
         return urlunsplit((p.scheme, p.netloc, self.prefix + (p.path or "/"), p.query, p.fragment))
 
     def location(self, value: str, current: str) -> str:
-        """Rewrite a Location header value, keeping its form where possible."""
+        """Rewrite a Location header value, keeping its form where possible.
+
+        ``current`` is the scenario's own (unprefixed) URL of the response."""
         v = value.strip()
         p = urlsplit(v)
         if p.scheme or v.startswith("//"):

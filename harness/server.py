@@ -263,7 +263,7 @@ class Server:
         for r in case.routes:
             if r.url == norm and (r.method is None or r.method == method):
                 hdrs = [
-                    (n, case.rewriter.location(v, case.rewriter.url(url)) if n.lower() == "location" else v)
+                    (n, case.rewriter.location(v, url) if n.lower() == "location" else v)
                     for n, v in r.headers
                 ]
                 return self._response(r.status, hdrs, r.body, head_only=(method == "HEAD"))
