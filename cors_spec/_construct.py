@@ -82,12 +82,12 @@ def _append_header(
                 headers[i] = (n, v + ", " + value)
                 break
         return None
-    # 3. the no-CORS guard: the combined value must stay no-CORS-safelisted
+    # 3.1-3.4 the no-CORS guard: the combined value must stay no-CORS-safelisted
     if no_cors:
         combined = value if existing is None else existing + ", " + value
         if not is_no_cors_safelisted_request_header(name, combined):
             if trace is not None:
-                trace.append(Step(A, "3.3", Decision.DROPPED, (("name", name), ("value", value),
+                trace.append(Step(A, "3.4", Decision.DROPPED, (("name", name), ("value", value),
                                   ("guard", "request-no-cors"))))
             return None
     # 4. append (reusing the casing of an existing header of that name)

@@ -159,14 +159,15 @@ class Fetcher:
         unsafe_names = cors_unsafe_request_header_names(request.headers)
         safelisted_method = is_cors_safelisted_method(request.method)
         request = attrs.evolve(request, tainting=Tainting.CORS)
+        if t is not None:
+            t.append(Step(Algorithm.CORS_SAFELISTED_METHOD, "", Decision.YES if safelisted_method else Decision.NO,
+                          (("method", request.method),)))
+            t.append(Step(Algorithm.CORS_UNSAFE_NAMES, "", Decision.SET,
+                          (("names", ",".join(unsafe_names) or "(none)"),)))
         if request.use_cors_preflight or (
             request.unsafe_request and (not safelisted_method or unsafe_names)
         ):
             if t is not None:
-                t.append(Step(Algorithm.CORS_SAFELISTED_METHOD, "", Decision.YES if safelisted_method else Decision.NO,
-                              (("method", request.method),)))
-                t.append(Step(Algorithm.CORS_UNSAFE_NAMES, "", Decision.SET,
-                              (("names", ",".join(unsafe_names) or "(none)"),)))
                 t.append(Step(A, "12", Decision.CHOSEN, (
                     ("branch", "CORS with preflight"), ("response tainting", "cors"),
                     ("use-CORS-preflight flag", "set" if request.use_cors_preflight else "unset"))))
