@@ -102,6 +102,14 @@ def observe(case: Case, run: Run) -> tuple[list[dict[str, Any]], list[str]]:
             errors.append(f"request {i}: {back(str(r.get('error')))}")
         elif kind in ("error", "timeout", "unsupported", "harness-error"):
             errors.append(f"request {i}: {back(str(r.get('error', kind)))}")
+        elif kind == "element":
+            # provisional: element loads expose no response; outcome is derived
+            o["loaded"] = bool(r.get("loaded"))
+            o["readable"] = r.get("readable")
+            if o["loaded"]:
+                o["outcome"] = _element_type(case, req, sent)
+            if r.get("timeout"):
+                errors.append(f"request {i}: element load timed out")
         elif kind == "response":
             url = back(str(r.get("url", "")))
             o["status"] = int(r.get("status", 0))
@@ -120,6 +128,15 @@ def observe(case: Case, run: Run) -> tuple[list[dict[str, Any]], list[str]]:
             errors.append(f"request {i}: harness: unexpected result {r!r}")
         obs.append(o)
     return obs, errors
+
+
+def _element_type(case: Case, req: dict[str, Any], sent: list[dict[str, Any]]) -> str:
+    urls = [str(req["scenario_url"])] + [str(s["url"]) for s in sent]
+    same = case.page != "null" and all(origin_of(u) == case.page_origin for u in urls)
+    if same:
+        return "basic"
+    cors_mode = req.get("crossorigin") is not None or req.get("api") in ("module-script", "font")
+    return "cors" if cors_mode else "opaque"
 
 
 def _xhr_type(case: Case, req_url: str, final_url: str, sent: list[dict[str, Any]]) -> str:

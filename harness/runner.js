@@ -69,6 +69,80 @@ var HARNESS = (function () {
     });
   }
 
+  // Element loads (provisional extension of format v1): loaded = load vs error
+  // event, readable = whether the page can read the result (null: not measurable).
+  var ELEMENT_TIMEOUT_MS = 10000;
+
+  function elementDone(el, ok, readable) {
+    return { kind: "element", loaded: ok, readable: ok ? readable : false };
+  }
+
+  function runElement(r, k, i) {
+    return new Promise(function (resolve) {
+      var el = null, settled = false;
+      function finish(res) {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (el && el.parentNode && r.api !== "iframe") el.parentNode.removeChild(el);
+        resolve(res);
+      }
+      var timer = setTimeout(function () { finish({ kind: "element", loaded: false, readable: false, timeout: true }); },
+                             ELEMENT_TIMEOUT_MS);
+      function cors(e) { if (r.crossorigin !== undefined && r.crossorigin !== null) e.setAttribute("crossorigin", r.crossorigin); }
+      try {
+        if (r.api === "img") {
+          el = new Image(); cors(el);
+          el.onload = function () {
+            var readable = null;
+            try {
+              var cv = document.createElement("canvas"); cv.width = 1; cv.height = 1;
+              var cx = cv.getContext("2d"); cx.drawImage(el, 0, 0); cx.getImageData(0, 0, 1, 1); readable = true;
+            } catch (e) { readable = e && e.name === "SecurityError" ? false : null; }
+            finish(elementDone(el, true, readable));
+          };
+          el.onerror = function () { finish(elementDone(el, false, false)); };
+          el.src = r.url;
+        } else if (r.api === "script" || r.api === "module-script") {
+          el = document.createElement("script"); cors(el);
+          if (r.api === "module-script") el.type = "module";
+          el.onload = function () { finish(elementDone(el, true, null)); };
+          el.onerror = function () { finish(elementDone(el, false, false)); };
+          el.src = r.url; document.head.appendChild(el);
+        } else if (r.api === "stylesheet") {
+          el = document.createElement("link"); el.rel = "stylesheet"; cors(el);
+          el.onload = function () {
+            var readable = null;
+            try { void el.sheet.cssRules.length; readable = true; } catch (e) { readable = e && e.name === "SecurityError" ? false : null; }
+            finish(elementDone(el, true, readable));
+          };
+          el.onerror = function () { finish(elementDone(el, false, false)); };
+          el.href = r.url; document.head.appendChild(el);
+        } else if (r.api === "font") {
+          var ff = new FontFace("hf" + k + "_" + i, "url(" + JSON.stringify(r.url) + ")");
+          ff.load().then(function () { finish({ kind: "element", loaded: true, readable: null }); },
+                         function () { finish({ kind: "element", loaded: false, readable: false }); });
+        } else if (r.api === "media") {
+          el = document.createElement("video"); cors(el); el.preload = "auto"; el.muted = true;
+          el.onloadedmetadata = function () { finish(elementDone(el, true, null)); };
+          el.onerror = function () { finish(elementDone(el, false, false)); };
+          el.src = r.url; document.body.appendChild(el);
+        } else if (r.api === "iframe") {
+          el = document.createElement("iframe");
+          el.onload = function () {
+            var readable = false;
+            try { readable = !!(el.contentDocument && el.contentDocument.documentElement); } catch (e) { readable = false; }
+            finish(elementDone(el, true, readable));
+            el.parentNode.removeChild(el);
+          };
+          el.src = r.url; document.body.appendChild(el);
+        } else {
+          finish({ kind: "unsupported", error: "api " + r.api + " not supported" });
+        }
+      } catch (e) { finish({ kind: "sync-error", error: errText(e) }); }
+    });
+  }
+
   async function runCase(c) {
     console.log("__H:start:" + c.k);
     var results = [];
@@ -80,7 +154,7 @@ var HARNESS = (function () {
       try {
         if (r.api === "xhr") res = await withTimeout(runXhr(r));
         else if (r.api === "fetch") res = await withTimeout(runFetch(r));
-        else res = { kind: "unsupported", error: "api " + r.api + " not supported yet" };
+        else res = await runElement(r, c.k, i);
       } catch (e) { res = { kind: "harness-error", error: errText(e) }; }
       results.push(res);
     }
