@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from ._browser import check
 from ._errors import InputError
@@ -85,7 +85,26 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--preflight-status", type=int, default=204, help="preflight response status (default 204)")
     ck.add_argument("--profile", default="spec", choices=profiles)
     ck.add_argument("--json", action="store_true", help="print the observation as JSON")
+    for module in _command_modules():
+        module.add_parser(sub)
     return p
+
+
+#: Subcommands that live in their own modules. Each module has
+#: ``add_parser(subparsers) -> None``, which registers a parser and sets its default
+#: ``handler`` to a function ``(args, out, err) -> int``.
+_COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _command_modules() -> list[CommandModule]:
+    import importlib
+
+    modules: list[CommandModule] = [importlib.import_module(name) for name in _COMMAND_MODULES]
+    return modules
+
+
+class CommandModule(Protocol):
+    def add_parser(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
 
 
 def _header_arg(text: str, option: str) -> tuple[str, str]:
@@ -113,6 +132,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     except SystemExit as e:  # argparse: --help (0) or a usage error (2)
         return int(e.code or 0)
     try:
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            return int(handler(args, out, err))
         if args.command == "run":
             return _run(args, out)
         if args.command == "explain":
