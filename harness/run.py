@@ -291,7 +291,7 @@ async def run_engine_async(engine_name: str, scenarios: list[dict[str, Any]], se
 
 
 def run_engine(engine: str, scenarios: list[dict[str, Any]]) -> dict[str, Any]:
-    """Run ``scenarios`` in ``engine`` (chromium|firefox|webkit); see README of the harness."""
+    """Run ``scenarios`` in ``engine`` (chromium|firefox|webkit); see docs/harness.md."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
