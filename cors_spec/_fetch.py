@@ -25,6 +25,7 @@ from ._classify import (
     mime_type_essence,
 )
 from ._cors import cors_check, evaluate_preflight, preflight_max_age
+from ._elements import blocked_for_destination, element_verdict, extract_mime_essence
 from ._headers import (
     FAILURE,
     HeaderList,
@@ -34,7 +35,7 @@ from ._headers import (
     lowered_get,
     sort_and_combine,
 )
-from ._origin import Url, parse_url, same_origin
+from ._origin import Origin, Url, parse_url, same_origin
 from ._profile import Profile
 from ._request import Api, Credentials, Mode, Redirect, ReferrerPolicy, Request, Tainting, WireRequest
 from ._response import Failure, JsError, Outcome, Reason, Result, ServerResponse
@@ -110,7 +111,34 @@ class Fetcher:
             t.append(Step(Algorithm.POPULATE_FROM_CLIENT, "", Decision.SET,
                           (("request origin", request.origin.serialized),)))
         response, request = self.main_fetch(request, recursive=False)
-        return self._finish(request, response)
+        return self._finish(request, self._blocking(request, response))
+
+    def _blocking(self, request: Request, response: _Net | Failure) -> _Net | Failure:
+        """Main fetch step 20: MIME type and nosniff blocking (script and style destinations)."""
+        if isinstance(response, Failure) or response.opaque_redirect:
+            return response
+        reason = blocked_for_destination(request.destination, response.headers, self.trace)
+        if reason is None:
+            return response
+        return Failure(reason, extract_mime_essence(response.headers) or "", response.url_list[-1].href)
+
+    def fetch_element(self, request: Request, page: Origin) -> Result:
+        """An element's load: fetch, then what the element does with the response."""
+        t = self.trace
+        response, request = self.main_fetch(request, recursive=False)
+        response = self._blocking(request, response)
+        if isinstance(response, Failure):
+            element, outcome, failure = element_verdict(
+                request.api, page, request, 0, (), "", request.url_list, response, t)
+        else:
+            element, outcome, failure = element_verdict(
+                request.api, page, request, response.status, response.headers, response.body,
+                response.url_list, None, t)
+        url = ""
+        if request.api is Api.IFRAME and element.readable:
+            url = (request.url_list if isinstance(response, Failure) else response.url_list)[-1].href_without_fragment
+        return Result(outcome, 0, (), url, False, tuple(self.sent), failure, None,
+                      trace=tuple(t) if t is not None else (), element=element)
 
     def main_fetch(self, request: Request, *, recursive: bool) -> tuple[_Net | Failure, Request]:
         """https://fetch.spec.whatwg.org/#concept-main-fetch (steps 7 and 12)"""
@@ -125,13 +153,16 @@ class Fetcher:
                     t.append(Step(Algorithm.BAD_PORT, "2", Decision.FAILURE, (("url", url.href), ("port", str(port)))))
                 return Failure(Reason.BAD_PORT, str(port), url.href), request
         # 12. the first matching branch
-        if (same_origin(url.origin, request.origin) and request.tainting is Tainting.BASIC) or (
-            url.scheme == "data"
+        if (
+            (same_origin(url.origin, request.origin) and request.tainting is Tainting.BASIC)
+            or url.scheme == "data"
+            or request.mode is Mode.NAVIGATE
         ):
             request = attrs.evolve(request, tainting=Tainting.BASIC)
             if t is not None:
                 t.append(Step(A, "12", Decision.CHOSEN, (
-                    ("branch", "same origin" if url.scheme != "data" else "data: URL"),
+                    ("branch", "data: URL" if url.scheme == "data" else "navigation"
+                     if request.mode is Mode.NAVIGATE else "same origin"),
                     ("url origin", url.origin.serialized), ("request origin", request.origin.serialized),
                     ("response tainting", "basic"))))
             return self.scheme_fetch(request)
@@ -286,6 +317,10 @@ class Fetcher:
         # The preflight's mode and tainting are "cors": Origin is always sent; its
         # credentials mode is the default "same-origin", so with "cors" tainting no
         # credentials go out (HTTP-network-or-cache fetch step 8.3).
+        if t is not None:
+            t.append(Step(A, "5", Decision.SET, (
+                ("access-control-request-method", request.method),
+                ("access-control-request-headers", ",".join(unsafe_names) or "(not sent)"))))
         origin = serialize_request_origin(request)
         net = self._send("OPTIONS", request.url_list, tuple(headers), origin, False, None, True)
         include = request.credentials is Credentials.INCLUDE
@@ -343,7 +378,7 @@ class Fetcher:
         if origin_value is not None:
             headers = headers + (("Origin", origin_value),)
         wire = WireRequest(
-            method=method, url=url.href_without_fragment, headers=headers, body=body,
+            method=method, url=url.request_target, headers=headers, body=body,
             credentials=include_credentials, preflight=is_preflight,
         )
         self.sent.append(wire)
@@ -366,11 +401,11 @@ class Fetcher:
         """https://fetch.spec.whatwg.org/#append-a-request-origin-header (None: not sent)"""
         t = self.trace
         serialized = serialize_request_origin(request)
+        if t is not None and serialized == "null" and not request.origin.opaque:
+            t.append(Step(Algorithm.REDIRECT_TAINT, "", Decision.YES, (
+                ("url list", " -> ".join(u.href for u in request.url_list)), ("origin", "null"))))
         # 3. response tainting "cors"
         if request.tainting is Tainting.CORS:
-            if t is not None and serialized == "null" and not request.origin.opaque:
-                t.append(Step(Algorithm.REDIRECT_TAINT, "", Decision.YES, (
-                    ("url list", " -> ".join(u.href for u in request.url_list)), ("origin", "null"))))
             return serialized
         # 4. otherwise only methods other than GET and HEAD
         if request.method in ("GET", "HEAD"):

@@ -79,6 +79,7 @@ class Url:
     origin: Origin
     includes_credentials: bool  # userinfo present
     fragment: str | None  # None when the URL has no fragment
+    request_target: str  # what the server sees: no userinfo, no fragment
 
     @property
     def is_http(self) -> bool:
@@ -147,12 +148,22 @@ def _parse_cached(text: str, base: str | None) -> Url | None:
         fragment = ""
     else:
         fragment = None
+    credentials = bool(u.username or u.password)
+    if credentials:
+        # HTTP never sends userinfo in the request target (browsers turn it into an
+        # Authorization header instead).
+        u.username = ""
+        u.password = ""
+    target = u.href
+    if fragment is not None:
+        target = target[: len(target) - len(fragment) - 1]
     return Url(
         href=href,
         scheme=scheme,
         origin=origin,
-        includes_credentials=bool(u.username or u.password),
+        includes_credentials=credentials,
         fragment=fragment,
+        request_target=target,
     )
 
 

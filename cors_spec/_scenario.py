@@ -7,6 +7,8 @@ field and the rule. Nothing in the model sees raw JSON.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -18,7 +20,7 @@ from ._errors import InputError
 from ._headers import HeaderList
 from ._origin import parse_origin, parse_url
 from ._profile import Profile
-from ._request import Api, Credentials, Mode, Redirect
+from ._request import Api, Credentials, CrossOrigin, Mode, Redirect
 from ._response import Result
 from ._server import Route, Routes
 
@@ -27,9 +29,11 @@ _TOP_KEYS = frozenset({"name", "about", "page", "requests", "server"})
 _EXTENSION_KEYS = frozenset({"expect", "anchors"})
 _REQUEST_KEYS = frozenset(
     {"api", "method", "url", "headers", "mode", "credentials", "redirect", "after",
-     "upload_listener", "body"}
+     "upload_listener", "body", "crossorigin"}
 )
-_ROUTE_KEYS = frozenset({"method", "url", "status", "headers", "body"})
+#: Element loads take only these; the element decides everything else.
+_ELEMENT_KEYS = frozenset({"api", "url", "crossorigin", "after"})
+_ROUTE_KEYS = frozenset({"method", "url", "status", "headers", "body", "body_base64"})
 
 
 @attrs.frozen
@@ -46,6 +50,7 @@ class ScenarioRequest:
     after: float
     upload_listener: bool
     body: str | None
+    crossorigin: CrossOrigin | None = None
 
 
 @attrs.frozen
@@ -142,6 +147,10 @@ def parse_scenario(data: object, file: str = "<scenario>") -> Scenario:
 def _parse_request(c: _Checker, value: object, path: str, page_base: str | None) -> ScenarioRequest:
     r = c.obj(value, path, _REQUEST_KEYS, ("url",))
     api = Api(c.choice(r.get("api", "fetch"), path + ".api", [a.value for a in Api]))
+    if api.is_element:
+        return _parse_element(c, r, path, page_base, api)
+    if "crossorigin" in r:
+        raise c.fail(path + ".crossorigin", "applies to element loads only (img, script, ...)")
     method = c.string(r.get("method", "GET"), path + ".method")
     url = c.string(r["url"], path + ".url")
     if parse_url(url, page_base) is None:
@@ -175,12 +184,37 @@ def _parse_request(c: _Checker, value: object, path: str, page_base: str | None)
                            upload_listener, body)
 
 
+def _parse_element(c: _Checker, r: dict[str, object], path: str, page_base: str | None, api: Api) -> ScenarioRequest:
+    for key in r:
+        if key not in _ELEMENT_KEYS:
+            raise c.fail(f"{path}.{key}", f"does not apply to an element load ({api.value}): the element "
+                         "decides method, headers, mode, credentials and redirects; allowed: "
+                         + ", ".join(sorted(_ELEMENT_KEYS)))
+    url = c.string(r["url"], path + ".url")
+    if parse_url(url, page_base) is None:
+        raise c.fail(path + ".url", "must be a URL (absolute, or relative to the page)", url)
+    crossorigin = None
+    if "crossorigin" in r:
+        if api in (Api.FONT, Api.IFRAME):
+            raise c.fail(path + ".crossorigin", f"is not allowed for {api.value}: "
+                         + ("fonts are always fetched with CORS" if api is Api.FONT else "a navigation is not CORS"))
+        crossorigin = CrossOrigin(c.choice(r["crossorigin"], path + ".crossorigin", [x.value for x in CrossOrigin]))
+    after = r.get("after", 0)
+    if isinstance(after, bool) or not isinstance(after, (int, float)) or after < 0:
+        raise c.fail(path + ".after", "must be a number of seconds, zero or more", after)
+    return ScenarioRequest(api, "GET", url, (), Mode.NO_CORS, Credentials.INCLUDE, Redirect.FOLLOW, float(after),
+                           False, None, crossorigin)
+
+
 def _parse_route(c: _Checker, value: object, path: str) -> Route:
     r = c.obj(value, path, _ROUTE_KEYS, ("url",))
     url = c.string(r["url"], path + ".url")
     parsed = parse_url(url)
     if parsed is None or not parsed.is_http:
         raise c.fail(path + ".url", "must be an absolute http: or https: URL", url)
+    if parsed.includes_credentials:
+        raise c.fail(path + ".url", "must not contain user:password@ (a server never sees userinfo: it is not "
+                     "part of the request target)", url)
     method = r.get("method")
     if method is not None:
         method = c.string(method, path + ".method")
@@ -188,8 +222,18 @@ def _parse_route(c: _Checker, value: object, path: str) -> Route:
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 999:
         raise c.fail(path + ".status", "must be an integer HTTP status from 100 to 999", status)
     headers = c.pairs(r.get("headers", []), path + ".headers", wire=True)
-    body = c.string(r.get("body", ""), path + ".body")
-    return Route(parsed.href_without_fragment, status, headers, body, method)
+    if "body" in r and "body_base64" in r:
+        raise c.fail(path + ".body_base64", "give either body or body_base64, not both")
+    if "body_base64" in r:
+        encoded = c.string(r["body_base64"], path + ".body_base64")
+        try:
+            # Bodies are byte strings held one character per byte.
+            body = base64.b64decode(encoded, validate=True).decode("latin-1")
+        except (binascii.Error, ValueError):
+            raise c.fail(path + ".body_base64", "must be valid base64", encoded[:40]) from None
+    else:
+        body = c.string(r.get("body", ""), path + ".body")
+    return Route(parsed.request_target, status, headers, body, method)
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -223,7 +267,9 @@ def run_scenario(scenario: Scenario, profile: str | Profile = "spec", *, trace: 
     results: list[Result] = []
     for req in scenario.requests:
         browser.advance(req.after)
-        if req.api is Api.XHR:
+        if req.api.is_element:
+            results.append(browser.load(req.api, req.url, crossorigin=req.crossorigin, server=scenario.server))
+        elif req.api is Api.XHR:
             results.append(browser.xhr(
                 req.url, method=req.method, headers=req.headers,
                 with_credentials=req.credentials is Credentials.INCLUDE, body=req.body,
