@@ -18,8 +18,8 @@ from ._errors import InputError
 from ._headers import HeaderList
 from ._origin import OpaqueOrigin, Origin, TupleOrigin, Url, parse_origin, parse_url, same_origin
 from ._profile import PROFILES, SPEC, Profile, get_profile
-from ._request import Api, Credentials, Mode, Redirect, Tainting, WireRequest
-from ._response import Failure, JsError, Outcome, Reason, Result, ServerResponse
+from ._request import Api, Credentials, CrossOrigin, Destination, Mode, Redirect, Tainting, WireRequest
+from ._response import ElementLoad, Failure, JsError, Outcome, Reason, Result, ServerResponse
 from ._server import Route, Routes
 from ._spec import SPEC_COMMIT, Algorithm
 from ._trace import Decision, Recorder, Step
@@ -35,7 +35,10 @@ __all__ = [
     "Browser",
     "CacheEntry",
     "Credentials",
+    "CrossOrigin",
     "Decision",
+    "Destination",
+    "ElementLoad",
     "Failure",
     "HeaderList",
     "InputError",

@@ -7,12 +7,13 @@ from typing import TypeVar
 
 from ._cache import PreflightCache
 from ._construct import Rejected, construct
+from ._elements import element_request
 from ._errors import InputError
 from ._fetch import Fetcher, Server
-from ._origin import Origin, parse_origin
+from ._origin import Origin, parse_origin, parse_url
 from ._profile import PROFILES, Profile
-from ._request import Api, Credentials, Mode, Redirect
-from ._response import Outcome, Result
+from ._request import Api, Credentials, CrossOrigin, Mode, Redirect
+from ._response import ElementLoad, Failure, Outcome, Reason, Result
 from ._server import Route, Routes
 from ._trace import Step
 
@@ -93,6 +94,38 @@ class Browser:
         return self._run(Api.XHR, url, method, headers, Mode.CORS, creds, Redirect.FOLLOW, body,
                          upload_listener, server)
 
+    def load(
+        self, element: str | Api, url: str, *, crossorigin: str | CrossOrigin | None = None,
+        server: ServerLike = (),
+    ) -> Result:
+        """What an element's load gives the page: ``element`` is one of ``img``, ``script``,
+        ``module-script``, ``stylesheet``, ``font``, ``media``, ``iframe``.
+
+        The result's ``element`` says whether the element loaded and whether the page can
+        read it (canvas read-back, unmuted script errors, cssRules, a usable font face, a
+        reachable contentDocument).
+        """
+        api = element if isinstance(element, Api) else _enum(Api, element, "api")
+        if not api.is_element:
+            raise InputError("api", "must be an element: " + ", ".join(a.value for a in Api if a.is_element),
+                             api.value)
+        cross = None if crossorigin is None else _enum(CrossOrigin, crossorigin, "crossorigin")
+        if cross is not None and api in (Api.FONT, Api.IFRAME):
+            raise InputError("crossorigin", f"does not apply to {api.value}", cross.value)
+        trace: list[Step] | None = [] if self.trace_enabled else None
+        parsed = parse_url(url, self._page_url)
+        if parsed is None:
+            # An element with an unparsable URL fires its error event without fetching.
+            failure = Failure(Reason.INVALID_URL, url, url)
+            return Result(Outcome.NETWORK_ERROR, 0, (), "", False, (), failure, None,
+                          trace=tuple(trace) if trace is not None else (),
+                          element=ElementLoad(False, None, "the URL does not parse"))
+        request = element_request(api, cross, parsed, self.page, self.profile, trace)
+        fetcher = Fetcher(self.profile, _as_server(server), self.cache, self.now, trace)
+        result = fetcher.fetch_element(request, self.page)
+        self.cache = fetcher.cache
+        return result
+
     def _run(
         self, api: Api, url: str, method: str, headers: HeadersLike | None, mode: Mode,
         credentials: Credentials, redirect: Redirect, body: str | None, upload_listener: bool,
@@ -113,7 +146,7 @@ class Browser:
         return result
 
 
-_E = TypeVar("_E", Mode, Credentials, Redirect)
+_E = TypeVar("_E", Mode, Credentials, Redirect, Api, CrossOrigin)
 
 
 def _enum(kind: type[_E], value: object, field: str) -> _E:

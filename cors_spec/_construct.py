@@ -11,7 +11,6 @@ import attrs
 
 from ._classify import (
     CORS_SAFELISTED_METHODS,
-    PRIVILEGED_NO_CORS_NAMES,
     is_forbidden_method,
     is_forbidden_request_header,
     is_header_value,
@@ -95,13 +94,8 @@ def _append_header(
         lname = name.lower()
         name = next(n for n, _ in headers if n.lower() == lname)
     headers.append((name, value))
-    # 5. the no-CORS guard removes privileged no-CORS request-headers
-    if no_cors:
-        for i in range(len(headers) - 1, -1, -1):
-            if headers[i][0].lower() in PRIVILEGED_NO_CORS_NAMES:
-                if trace is not None:
-                    trace.append(Step(A, "5", Decision.DROPPED, (("name", headers[i][0]),)))
-                del headers[i]
+    # 5. removing privileged no-CORS request-headers (Range) is a no-op here: Range is not
+    # a no-CORS-safelisted name, so step 3.4 has already refused it.
     return None
 
 
@@ -220,7 +214,11 @@ def _construct_xhr(
     if is_forbidden_method(method):
         return _throw(trace, Algorithm.FORBIDDEN_METHOD, "", Reason.FORBIDDEN_METHOD, method,
                       JsError.SECURITY_ERROR, (("method", method), ("api", "xhr")))
-    method = normalize_method(method)
+    normalized = normalize_method(method)
+    if trace is not None and normalized != method:
+        trace.append(Step(Algorithm.METHOD_NORMALIZE, "", Decision.SET,
+                          (("method", method), ("normalized", normalized))))
+    method = normalized
     # open() step 7: URL parse failure is a SyntaxError; credentials in the URL are allowed
     parsed = parse_url(url, page_url)
     if parsed is None:
@@ -239,10 +237,11 @@ def _construct_xhr(
     if not header_contains(tuple(headers), "accept"):
         headers.append(("Accept", "*/*"))
     _add_defaults(headers, profile, trace)
-    # send(): upload listeners set the use-CORS-preflight flag, but only with a body
-    use_preflight = upload_listener and body is not None
+    # send(): upload listeners set the upload listener flag, and that flag alone sets the
+    # use-CORS-preflight flag, body or not (XHR standard, send() steps 5-6).
+    use_preflight = upload_listener
     if trace is not None and upload_listener:
-        trace.append(Step(Algorithm.USE_CORS_PREFLIGHT, "", Decision.SET if use_preflight else Decision.NO,
+        trace.append(Step(Algorithm.USE_CORS_PREFLIGHT, "", Decision.SET,
                           (("upload listener", "yes"), ("body", "present" if body is not None else "none"))))
     return Request(
         method=method,

@@ -6,18 +6,15 @@ appending trace steps when a recorder is given.
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from ._classify import CORS_NON_WILDCARD_NAMES, REDIRECT_STATUSES, is_cors_safelisted_method
 from ._headers import FAILURE, HeaderList, extract_header_list_values, lowered_get
+from ._origin import parse_url
 from ._profile import Profile
 from ._response import Failure, Reason
 from ._spec import Algorithm
 from ._trace import Decision, Recorder, Step
-
-# https://fetch.spec.whatwg.org/#origin-or-null, loosely: a lowercase scheme://host[:port].
-_SERIALIZED_ORIGIN: Final = re.compile(r"[a-z][a-z0-9+.\-]*://[^/?#\s,]+\Z")
 
 _ACAO_REASONS: Final = {
     False: (
@@ -52,9 +49,10 @@ def cors_check(
 
     https://fetch.spec.whatwg.org/#concept-cors-check
 
-    The spec has one failure; the reason refines it the way Chromium's CorsError does
-    (missing, wildcard with credentials, several values, not an origin, another origin,
-    credentials not allowed).
+    The spec has one failure; the reason refines it the way Chromium's CorsError does:
+    missing; `*` with credentials; several values (a comma or a space in the combined
+    value); not a URL at all; another origin (any other URL, e.g. with different case or
+    a trailing slash); credentials not allowed.
     """
     missing, wildcard, multiple, invalid, mismatch, bad_credentials = _ACAO_REASONS[preflight]
     # 1. get Access-Control-Allow-Origin (several lines combine into one value)
@@ -75,9 +73,9 @@ def cors_check(
     if origin != serialized_origin:
         if origin == "*":
             reason = wildcard
-        elif "," in origin:
+        elif "," in origin or " " in origin:
             reason = multiple
-        elif origin != "null" and not _SERIALIZED_ORIGIN.match(origin):
+        elif origin != "null" and parse_url(origin) is None:
             reason = invalid
         else:
             reason = mismatch

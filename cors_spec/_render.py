@@ -55,6 +55,10 @@ TITLES: dict[Algorithm, str] = {
     Algorithm.OPAQUE_REDIRECT_FILTERED: "opaque-redirect filtered response",
     Algorithm.EXPOSED_HEADER_NAMES: "CORS-exposed header-name list",
     Algorithm.NETWORK_ERROR: "network error",
+    Algorithm.BLOCKED_MIME_TYPE: "blocked due to its MIME type?",
+    Algorithm.BLOCKED_NOSNIFF: "blocked due to nosniff?",
+    Algorithm.DESTINATION: "element request",
+    Algorithm.FILTERED_RESPONSE: "what the element exposes",
 }
 
 _BAD = frozenset({Decision.FAILURE, Decision.THROWN, Decision.NETWORK_ERROR})

@@ -14,10 +14,44 @@ from ._origin import Origin, Url
 
 
 class Api(str, enum.Enum):
-    """Which script API started the request (decides exceptions and console wording)."""
+    """What started the request: a script API or an element (decides exceptions, console
+    wording, and for elements the fetch parameters HTML maps them to)."""
 
     FETCH = "fetch"  # fetch() / new Request()
     XHR = "xhr"  # XMLHttpRequest
+    IMG = "img"  # <img>
+    SCRIPT = "script"  # classic <script src>
+    MODULE_SCRIPT = "module-script"  # <script type=module src>
+    STYLESHEET = "stylesheet"  # <link rel=stylesheet>
+    FONT = "font"  # a CSS @font-face source
+    MEDIA = "media"  # <video> / <audio>
+    IFRAME = "iframe"  # <iframe src>: a navigation
+
+    @property
+    def is_element(self) -> bool:
+        return self not in (Api.FETCH, Api.XHR)
+
+
+class CrossOrigin(str, enum.Enum):
+    """The crossorigin content attribute (absent is None).
+
+    https://html.spec.whatwg.org/multipage/urls-and-fetching.html#cors-settings-attributes
+    """
+
+    ANONYMOUS = "anonymous"  # mode cors, credentials same-origin
+    USE_CREDENTIALS = "use-credentials"  # mode cors, credentials include
+
+
+class Destination(str, enum.Enum):
+    """https://fetch.spec.whatwg.org/#concept-request-destination (the values used here)"""
+
+    EMPTY = ""  # fetch() and XHR
+    IMAGE = "image"
+    SCRIPT = "script"
+    STYLE = "style"
+    FONT = "font"
+    VIDEO = "video"  # media elements
+    IFRAME = "iframe"
 
 
 class Mode(str, enum.Enum):
@@ -85,6 +119,7 @@ class Request:
     redirect: Redirect
     api: Api
     body: str | None = None
+    destination: Destination = Destination.EMPTY
     unsafe_request: bool = True  # set by the Request constructor and XHR
     use_cors_preflight: bool = False  # XHR upload listeners
     referrer_policy: ReferrerPolicy = ReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN

@@ -85,6 +85,13 @@ class Reason(str, enum.Enum):
     INVALID_LOCATION = "invalid-location"  # Location fails to parse, or appears twice
     REDIRECT_TO_NON_HTTP_SCHEME = "redirect-to-non-http-scheme"
     REDIRECT_CONTAINS_CREDENTIALS = "redirect-contains-credentials"  # user:pass@ in Location
+    # -- main fetch step 20 (script and style destinations) --
+    BLOCKED_BY_MIME_TYPE = "blocked-by-mime-type"  # a script that is an image, audio, video or CSV
+    BLOCKED_BY_NOSNIFF = "blocked-by-nosniff"  # nosniff and not a JavaScript / CSS MIME type
+    # -- elements: fetched, but the element fires its error event --
+    LOAD_STATUS_NOT_OK = "load-status-not-ok"  # scripts, styles, media need an ok status
+    LOAD_MIME_TYPE_MISMATCH = "load-mime-type-mismatch"  # module script not JavaScript, style not text/css
+    LOAD_UNDECODABLE = "load-undecodable"  # the body is not an image / font / media resource
 
     @property
     def before_network(self) -> bool:
@@ -131,6 +138,15 @@ class Failure:
 
 
 @attrs.frozen
+class ElementLoad:
+    """What an element load gives the page (elements only)."""
+
+    loaded: bool  # the element fired its success event (load / loadeddata / font loaded)
+    readable: bool | None  # the read probe works (canvas read-back, unmuted errors, cssRules...)
+    why: str  # one phrase: what decided it
+
+
+@attrs.frozen
 class Result:
     """What the page's script gets from one request."""
 
@@ -144,6 +160,7 @@ class Result:
     exception: JsError | None = None  # what script sees when it fails
     body: str | None = None  # readable body (None when not readable)
     trace: tuple[Step, ...] = ()  # empty unless tracing was on
+    element: ElementLoad | None = None  # set for element loads (img, script, ...)
 
     @property
     def ok(self) -> bool:
@@ -164,8 +181,8 @@ class Result:
         return tuple(sorted({n for n, _ in self.headers}))
 
     def observation(self) -> dict[str, object]:
-        """The format-v1 observation for this request."""
-        return {
+        """The format-v1 observation for this request (elements add loaded and readable)."""
+        obs: dict[str, object] = {
             "outcome": self.outcome.value,
             "status": self.status,
             "headers": list(self.header_names),
@@ -173,6 +190,10 @@ class Result:
             "url": self.url,
             "sent": [s.observation() for s in self.sent],
         }
+        if self.element is not None:
+            obs["loaded"] = self.element.loaded
+            obs["readable"] = self.element.readable
+        return obs
 
     def explain(self) -> str:
         """The trace rendered for people (plain text)."""

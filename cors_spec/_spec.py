@@ -61,6 +61,10 @@ class Algorithm(str, enum.Enum):
     OPAQUE_REDIRECT_FILTERED = "concept-filtered-response-opaque-redirect"  # opaqueredirect
     EXPOSED_HEADER_NAMES = "concept-response-cors-exposed-header-name-list"  # expose list
     NETWORK_ERROR = "concept-network-error"  # type error
+    BLOCKED_MIME_TYPE = "should-response-to-request-be-blocked-due-to-mime-type?"  # main fetch 20
+    BLOCKED_NOSNIFF = "should-response-to-request-be-blocked-due-to-nosniff?"  # main fetch 20
+    DESTINATION = "concept-request-destination"  # an element's fetch parameters
+    FILTERED_RESPONSE = "concept-filtered-response"  # what an element lets the page see
 
     @property
     def url(self) -> str:

@@ -99,3 +99,16 @@ def test_arbitrary_json_raises_only_input_error(data: dict[str, object]) -> None
     except InputError:
         return
     run_scenario(scenario)
+
+
+def test_element_loads_take_only_their_fields() -> None:
+    base = {"name": "e", "page": "http://a.test"}
+    with pytest.raises(InputError, match=r"\$\.requests\[0\]\.method: does not apply to an element load"):
+        parse_scenario({**base, "requests": [{"api": "img", "url": "http://b.test/i", "method": "POST"}]})
+    with pytest.raises(InputError, match=r"\$\.requests\[0\]\.crossorigin: is not allowed for font"):
+        parse_scenario({**base, "requests": [{"api": "font", "url": "http://b.test/f", "crossorigin": "anonymous"}]})
+    with pytest.raises(InputError, match=r"\$\.requests\[0\]\.crossorigin: applies to element loads only"):
+        parse_scenario({**base, "requests": [{"url": "http://b.test/f", "crossorigin": "anonymous"}]})
+    with pytest.raises(InputError, match=r"\$\.server\[0\]\.body_base64: must be valid base64"):
+        parse_scenario({**base, "requests": [{"url": "http://b.test/"}],
+                        "server": [{"url": "http://b.test/", "body_base64": "%%%"}]})
