@@ -23,7 +23,7 @@ import attrs
 
 from ._errors import InputError
 from .adapters import AppFactory, detect
-from .intent import Finding, Intent, check_sequence, resolve_profiles
+from .intent import KINDS, Finding, Intent, check_sequence, resolve_profiles
 
 #: Examples when --examples is not given: enough to find the common mistakes in seconds.
 DEFAULT_EXAMPLES = 200
@@ -69,6 +69,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="one app for the whole audit (no state-leak property)")
     p.add_argument("--max-findings", type=int, default=0, metavar="N",
                    help="stop after N findings (default: report one finding per kind)")
+    p.add_argument("--ignore", action="append", default=[], metavar="KIND",
+                   help="a kind of finding not to report (repeatable): " + ", ".join(KINDS))
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=_handle)
 
@@ -178,6 +180,7 @@ class AuditReport:
 def run_audit(
     intent: Intent, factory: AppFactory, url: str, *, examples: int = DEFAULT_EXAMPLES,
     profiles: list[str] | None = None, seed: int = 0, max_requests: int = 3, max_findings: int = 0,
+    ignore: tuple[str, ...] = (),
 ) -> AuditReport:
     """Search until no new kind of finding turns up; one finding (shrunk) per kind.
 
@@ -185,47 +188,15 @@ def run_audit(
     the kinds already found. ``Finding.examples`` is how many examples that search
     generated up to and including the first failing one.
     """
-    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-    from hypothesis import seed as hseed
-
     from .strategies import request_sequences
 
     profs = profiles or ["spec"]
     findings: list[Finding] = []
-    skip: set[str] = set()
+    skip: set[str] = set(ignore)
     total = 0
     strategy = request_sequences(intent, url, max_size=max_requests)
     while True:
-        count = 0
-        first: dict[str, int] = {}
-        last: dict[str, Finding] = {}
-        skipping = frozenset(skip)
-
-        @hseed(seed)
-        @settings(max_examples=examples, database=None, deadline=None, derandomize=False,
-                  suppress_health_check=list(HealthCheck), phases=(Phase.explicit, Phase.generate, Phase.shrink),
-                  print_blob=False, report_multiple_bugs=False, verbosity=Verbosity.quiet)
-        @given(strategy)
-        def search(seq: list[Any]) -> None:
-            nonlocal count
-            count += 1
-            found = check_sequence(intent, seq, factory, profs, skipping)
-            if found:
-                f = found[0]
-                first.setdefault(f.kind, count)
-                last[f.kind] = f
-                raise _found_type(f.kind)(f.kind)
-
-        kind: str | None = None
-        try:
-            search()
-        except _Found as e:
-            kind = e.kind
-        except Exception:  # hypothesis could not reproduce a failure (an app whose answers depend on history)
-            if first:
-                kind = min(first, key=lambda k: first[k])
-            else:
-                raise
+        kind, first, last, count = _search(intent, factory, strategy, profs, frozenset(skip), examples, seed)
         total += count if kind is None else first[kind]
         if kind is None:
             break
@@ -236,6 +207,45 @@ def run_audit(
     return AuditReport(findings, total)
 
 
+def _search(
+    intent: Intent, factory: AppFactory, strategy: Any, profiles: list[str], skipping: frozenset[str],
+    examples: int, seed: int,
+) -> tuple[str | None, dict[str, int], dict[str, Finding], int]:
+    """One hypothesis search: the kind found (or None), per kind the example count at its
+    first failure and its last (shrunk) finding, and how many examples ran."""
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as hseed
+
+    count = 0
+    first: dict[str, int] = {}
+    last: dict[str, Finding] = {}
+
+    @hseed(seed)
+    @settings(max_examples=examples, database=None, deadline=None, derandomize=False,
+              suppress_health_check=list(HealthCheck), phases=(Phase.explicit, Phase.generate, Phase.shrink),
+              print_blob=False, report_multiple_bugs=False, verbosity=Verbosity.quiet)
+    @given(strategy)
+    def search(seq: list[Any]) -> None:
+        nonlocal count
+        count += 1
+        found = check_sequence(intent, seq, factory, profiles, skipping)
+        if found:
+            f = found[0]
+            first.setdefault(f.kind, count)
+            last[f.kind] = f
+            raise _found_type(f.kind)(f.kind)
+
+    try:
+        search()
+    except _Found as e:
+        return e.kind, first, last, count
+    except Exception:  # hypothesis could not reproduce a failure (answers that depend on history)
+        if first:
+            return min(first, key=lambda k: first[k]), first, last, count
+        raise
+    return None, first, last, count
+
+
 # --- the command ----------------------------------------------------------------------------
 
 
@@ -244,6 +254,9 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     profiles = resolve_profiles(args.profile)
     if args.examples < 1:
         raise InputError("--examples", "must be 1 or more", str(args.examples))
+    for kind in args.ignore:
+        if kind not in KINDS:
+            raise InputError("--ignore", "must be one of " + ", ".join(KINDS), kind)
     if args.max_requests < 1:
         raise InputError("--max-requests", "must be 1 or more", str(args.max_requests))
     from ._origin import parse_url
@@ -260,11 +273,12 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     factory = AppFactory.shared(target.factory.new()) if args.shared_app else target.factory
     how = "one shared app (--shared-app); the state-leak property is off" if args.shared_app else target.how
     report = run_audit(intent, factory, url.href_without_fragment, examples=args.examples, profiles=profiles,
-                       seed=args.seed, max_requests=args.max_requests, max_findings=args.max_findings)
+                       seed=args.seed, max_requests=args.max_requests, max_findings=args.max_findings,
+                       ignore=tuple(args.ignore))
     if args.json:
         json.dump({"target": args.target, "app": target.kind, "apps": how, "intent": str(args.intent),
                    "url": url.href_without_fragment, "profiles": profiles, "seed": args.seed,
-                   "examples": args.examples, "examples_run": report.examples_run,
+                   "examples": args.examples, "examples_run": report.examples_run, "ignored": args.ignore,
                    "findings": [f.to_json() for f in report.findings]}, out, indent=1)
         out.write("\n")
     else:

@@ -121,7 +121,7 @@ def _loop() -> asyncio.AbstractEventLoop:
     return _LOOP
 
 
-def _is_asgi2(app: object) -> bool:
+def _is_asgi2(app: Any) -> bool:
     if inspect.isclass(app):
         return True  # ASGI 2: the class is called with the scope, its instance with (receive, send)
     call: Any = app if inspect.isfunction(app) or inspect.ismethod(app) else getattr(app, "__call__", None)  # noqa: B004
@@ -250,9 +250,14 @@ def wsgi(app: Any) -> AppServer:
 
 def aiohttp_app(app: Any) -> AppServer:
     """An ``aiohttp.web.Application``: its router, middlewares and response signals run in-process."""
-    from aiohttp import streams, web
-    from aiohttp.test_utils import make_mocked_request
-    from multidict import CIMultiDict
+    import importlib
+
+    aio: Any = importlib.import_module("aiohttp")
+    streams: Any = importlib.import_module("aiohttp.streams")
+    web: Any = importlib.import_module("aiohttp.web")
+    make_mocked_request: Any = importlib.import_module("aiohttp.test_utils").make_mocked_request
+    CIMultiDict: Any = importlib.import_module("multidict").CIMultiDict
+    del aio
 
     started = False
 
@@ -263,7 +268,7 @@ def aiohttp_app(app: Any) -> AppServer:
             app.freeze()
             await app.startup()
         t = _target(wire.url)
-        headers: CIMultiDict[str] = CIMultiDict([("Host", t.netloc)])
+        headers = CIMultiDict([("Host", t.netloc)])
         for n, v in wire.headers:
             headers.add(n, v)
         body = _body(wire)
@@ -306,8 +311,9 @@ class _Proto:
 # --- detection --------------------------------------------------------------------------------
 
 
-def detect(app: object) -> str:
+def detect(target: object) -> str:
     """Which adapter fits: "aiohttp", "asgi", "asgi2", "wsgi" or "callable"."""
+    app: Any = target
     if isinstance(app, AppServer):
         return app.kind
     if isinstance(app, Routes) or (isinstance(app, list | tuple) and all(isinstance(r, Route) for r in app)):

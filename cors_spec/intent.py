@@ -45,9 +45,9 @@ __all__ = [
     "KINDS",
     "BrowserRequest",
     "Exchange",
+    "FactoryLike",
     "Finding",
     "Intent",
-    "FactoryLike",
     "ServerLike",
     "check",
     "expected_outcome",
@@ -60,7 +60,10 @@ _INTENT_KEYS = frozenset({"origins", "methods", "headers", "credentials", "expos
 KINDS: tuple[str, ...] = (
     "app-error",  # the app raised while answering
     "intent-blocked",  # the intent allows the request, the browser blocks it
-    "intent-allowed",  # the browser lets script read what the intent does not allow
+    "unintended-origin",  # the browser lets script on an origin the intent does not list read
+    "unintended-method",  # ... with a method the intent does not list
+    "unintended-header",  # ... with a request header the intent does not list
+    "unintended-credentials",  # ... with credentials, which the intent does not allow
     "expose-extra",  # script can read a response header the intent does not expose
     "expose-missing",  # script cannot read a header the intent exposes (and the app sent)
     "max-age",  # the preflight's Access-Control-Max-Age differs from the intent's max_age
@@ -380,8 +383,10 @@ class Finding:
 # --- the expected outcome --------------------------------------------------------------------
 
 
-def expected_outcome(intent: Intent, req: BrowserRequest, profile: str | Profile = "spec") -> tuple[bool, str] | None:
-    """Whether the intent lets script read the response to ``req``, and why not.
+def expected_outcome(intent: Intent, req: BrowserRequest, profile: str | Profile = "spec",
+                     ) -> list[tuple[str, str]] | None:
+    """Why the intent does not let script read the response to ``req``: a list of
+    (aspect, explanation) with aspect origin, method, header or credentials; empty when it does.
 
     None when the intent has nothing to say: a same-origin request, a mode other than
     "cors", or a request the browser refuses before anything is sent.
@@ -401,17 +406,17 @@ def expected_outcome(intent: Intent, req: BrowserRequest, profile: str | Profile
                         body=req.body, upload_listener=req.upload_listener, profile=prof, trace=None)
     if isinstance(request, Rejected):
         return None
-    why: list[str] = []
+    why: list[tuple[str, str]] = []
     if not intent.allows_origin(page.serialized):
-        why.append(f"origin {page.serialized} is not in the intent's origins")
+        why.append(("origin", f"origin {page.serialized} is not in the intent's origins"))
     if not intent.allows_method(request.method):
-        why.append(f"method {request.method} is not in the intent's methods")
+        why.append(("method", f"method {request.method} is not in the intent's methods"))
     bad = [n for n in cors_unsafe_request_header_names(request.headers) if not intent.allows_header(n)]
     if bad:
-        why.append("request header(s) " + ", ".join(bad) + " not in the intent's headers")
+        why.append(("header", "request header(s) " + ", ".join(bad) + " not in the intent's headers"))
     if request.credentials is Credentials.INCLUDE and not intent.credentials:
-        why.append("credentials mode is include and the intent does not allow credentials")
-    return (not why, "; ".join(why))
+        why.append(("credentials", "credentials mode is include and the intent does not allow credentials"))
+    return why
 
 
 # --- running requests and checking the properties -------------------------------------------
@@ -515,7 +520,7 @@ def _request_findings(intent: Intent | None, req: BrowserRequest, result: Result
     exp = expected_outcome(intent, req, profile)
     if exp is None:
         return []
-    allowed, why = exp
+    allowed = not exp
     out: list[tuple[str, str]] = []
     readable = result.outcome is Outcome.CORS
     if allowed and not readable:
@@ -523,7 +528,8 @@ def _request_findings(intent: Intent | None, req: BrowserRequest, result: Result
         detail = f" ({result.failure.detail})" if result.failure and result.failure.detail else ""
         out.append(("intent-blocked", f"the intent allows this request but the browser blocks it: {reason}{detail}"))
     elif not allowed and readable:
-        out.append(("intent-allowed", f"the browser lets script read the response, but {why}"))
+        out.append((f"unintended-{exp[0][0]}", "the browser lets script read the response, but "
+                    + "; ".join(text for _, text in exp)))
     if readable and allowed:
         final = next((ex for ex in reversed(exchanges) if not ex.request.preflight), None)
         if final is not None:
