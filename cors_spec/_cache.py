@@ -3,7 +3,8 @@
 The cache is an immutable tuple of entries; operations return a new tuple. Time is a
 number of seconds passed in by the caller: no wall clock is read anywhere. The network
 partition key is left out: one :class:`~cors_spec.Browser` models one page of one site, so
-every entry would carry the same key.
+every entry would carry the same key. Where engines match entries differently, the
+profile says so ("Profile choice:").
 https://fetch.spec.whatwg.org/#cors-preflight-cache
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import attrs
 
-from ._classify import CORS_NON_WILDCARD_NAMES
+from ._classify import CORS_NON_WILDCARD_NAMES, CORS_SAFELISTED_METHODS
+from ._profile import Profile
 
 
 @attrs.frozen
@@ -34,28 +36,41 @@ class CacheEntry:
 PreflightCache = tuple[CacheEntry, ...]
 
 
-def _entry_matches(e: CacheEntry, origin: str, url: str, include: bool, now: float) -> bool:
+def _entry_matches(e: CacheEntry, origin: str, url: str, include: bool, now: float, profile: Profile) -> bool:
     """https://fetch.spec.whatwg.org/#concept-cache-match (plus expiry)"""
-    return (
-        e.origin == origin
-        and e.url == url
-        and (e.credentials or not include)
-        and e.live(now)
-    )
+    if e.origin != origin or e.url != url or not e.live(now):
+        return False
+    if e.credentials:
+        # Profile choice: whether a credentialed entry serves an uncredentialed request.
+        return include or profile.cache_credentialed_serves_uncredentialed
+    return not include
+
+
+def _wildcard(e: CacheEntry, profile: Profile) -> bool:
+    """Whether a `*` entry acts as a wildcard. Profile choice: spec yes; some engines
+    never, or only for entries made without credentials."""
+    return profile.cache_wildcards and (profile.cache_wildcard_for_credentialed or not e.credentials)
 
 
 def match_method(
-    cache: PreflightCache, origin: str, url: str, include: bool, method: str, now: float
+    cache: PreflightCache, origin: str, url: str, include: bool, method: str, now: float, profile: Profile
 ) -> CacheEntry | None:
     """https://fetch.spec.whatwg.org/#concept-cache-match-method"""
+    via_url = profile.cache_safelisted_method_via_url and method in CORS_SAFELISTED_METHODS
     for e in cache:
-        if (e.method == method or e.method == "*") and _entry_matches(e, origin, url, include, now):
+        # Profile choice: a safelisted method is allowed by any live record for the URL.
+        if via_url and _entry_matches(e, origin, url, include, now, profile):
+            return e
+        m = e.method
+        if m is None:
+            continue
+        if (m == method or (m == "*" and _wildcard(e, profile))) and _entry_matches(e, origin, url, include, now, profile):
             return e
     return None
 
 
 def match_header(
-    cache: PreflightCache, origin: str, url: str, include: bool, name: str, now: float
+    cache: PreflightCache, origin: str, url: str, include: bool, name: str, now: float, profile: Profile
 ) -> CacheEntry | None:
     """https://fetch.spec.whatwg.org/#concept-cache-match-header"""
     lname = name.lower()
@@ -63,9 +78,13 @@ def match_header(
         h = e.header_name
         if h is None:
             continue
-        if (h.lower() == lname or (h == "*" and lname not in CORS_NON_WILDCARD_NAMES)) and (
-            _entry_matches(e, origin, url, include, now)
-        ):
+        hit = h.lower() == lname or (
+            h == "*"
+            and _wildcard(e, profile)
+            # Profile choice: whether a `*` entry covers Authorization.
+            and (lname not in CORS_NON_WILDCARD_NAMES or profile.cache_wildcard_covers_authorization)
+        )
+        if hit and _entry_matches(e, origin, url, include, now, profile):
             return e
     return None
 
@@ -85,29 +104,37 @@ def store(
     header_names: list[str],
     max_age: int,
     now: float,
-    per_url: bool,
+    profile: Profile,
 ) -> PreflightCache:
     """CORS-preflight fetch steps 7.12-7.15: refresh matching entries, create the others.
 
-    Expired entries are dropped on the way. With ``per_url`` (a profile choice), everything
-    cached for the URL is replaced by this preflight's result.
+    Expired entries are dropped on the way.
     """
     kept = [e for e in cache if e.live(now)]
-    if per_url:
+    # Profile choice: engines that keep one result per URL replace it.
+    if profile.preflight_cache_per_url:
         kept = [e for e in kept if not (e.origin == origin and e.url == url)]
+    # Profile choice: refreshing restarts the clock, or (spec) only sets max-age.
+    refreshed = {"max_age": max_age, "stored_at": now} if profile.cache_refresh_resets_time else {"max_age": max_age}
+    if profile.cache_safelisted_method_via_url:
+        # The per-URL record itself (method and header name both None).
+        kept = [e for e in kept if not (e.method is None and e.header_name is None and e.origin == origin
+                                        and e.url == url and e.credentials == include)]
+        kept.append(CacheEntry(origin, url, include, None, None, max_age, now))
     for method in methods:
-        m = match_method(tuple(kept), origin, url, include, method, now)
+        m = match_method(tuple(kept), origin, url, include, method, now, profile)
         if m is not None:
-            # 7.12: the matching entry (maybe a `*` one) gets the new max-age; the spec
-            # changes only its max-age, so the time of storing stays.
-            kept[kept.index(m)] = attrs.evolve(m, max_age=max_age)
+            # 7.12: the matching entry (maybe a `*` one) is refreshed
+            kept[kept.index(m)] = attrs.evolve(m, **refreshed)
         else:
+            # 7.13
             kept.append(CacheEntry(origin, url, include, method, None, max_age, now))
     for name in header_names:
-        m = match_header(tuple(kept), origin, url, include, name, now)
+        m = match_header(tuple(kept), origin, url, include, name, now, profile)
         if m is not None:
             # 7.14
-            kept[kept.index(m)] = attrs.evolve(m, max_age=max_age)
+            kept[kept.index(m)] = attrs.evolve(m, **refreshed)
         else:
+            # 7.15
             kept.append(CacheEntry(origin, url, include, None, name, max_age, now))
     return tuple(kept)

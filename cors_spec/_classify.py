@@ -204,24 +204,47 @@ def is_no_cors_safelisted_request_header(name: str, value: str) -> bool:
 
 def cors_unsafe_request_header_names(
     headers: tuple[tuple[str, str], ...],
+    *,
+    combined: bool = False,
+    limit: int | None = 1024,
+    unique: bool = True,
 ) -> tuple[str, ...]:
     """Names that need a preflight: lowercased, unique, sorted.
 
     https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names
+
+    The keyword arguments are profile choices: ``combined`` tests the combined value of
+    each name instead of each header, ``limit`` is the safelisted total (None: none),
+    ``unique`` False keeps a name once per header.
     """
+    if combined:
+        merged: dict[str, tuple[str, str]] = {}
+        for name, value in headers:
+            lname = name.lower()
+            if lname in merged:
+                first, prev = merged[lname]
+                merged[lname] = (first, prev + ", " + value)
+            else:
+                merged[lname] = (name, value)
+        headers = tuple(merged.values())
     unsafe: list[str] = []
     potentially_unsafe: list[str] = []
     size = 0
+    # 4. each header is safelisted or not
     for name, value in headers:
         if is_cors_safelisted_request_header(name, value):
             potentially_unsafe.append(name)
             size += len(value)
         else:
             unsafe.append(name)
-    if size > 1024:
+    # 5. over the safelisted total, they all become unsafe
+    if limit is not None and size > limit:
         unsafe.extend(potentially_unsafe)
     if not unsafe:
         return ()
+    # 6. convert header names to a sorted-lowercase set
+    if not unique:
+        return tuple(sorted(n.lower() for n in unsafe))
     return tuple(sorted({n.lower() for n in unsafe}))
 
 

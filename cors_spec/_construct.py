@@ -239,9 +239,10 @@ def _construct_xhr(
     _add_defaults(headers, profile, trace)
     # send(): upload listeners set the upload listener flag, and that flag alone sets the
     # use-CORS-preflight flag, body or not (XHR standard, send() steps 5-6).
-    use_preflight = upload_listener
+    # Profile choice: some engines set the flag only when there is a body.
+    use_preflight = upload_listener and (body is not None or not profile.xhr_upload_listener_needs_body)
     if trace is not None and upload_listener:
-        trace.append(Step(Algorithm.USE_CORS_PREFLIGHT, "", Decision.SET,
+        trace.append(Step(Algorithm.USE_CORS_PREFLIGHT, "", Decision.SET if use_preflight else Decision.NO,
                           (("upload listener", "yes"), ("body", "present" if body is not None else "none"))))
     return Request(
         method=method,

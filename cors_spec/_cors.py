@@ -163,8 +163,9 @@ def evaluate_preflight(
         return Failure(Reason.INVALID_ALLOW_HEADERS_PREFLIGHT_RESPONSE,
                        lowered_get(headers, "access-control-allow-headers") or "", url)
     # 7.4 the use-CORS-preflight flag with no methods header: the method counts as allowed
+    # Profile choice: engines without step 7.4.
     if methods is None:
-        methods = [method] if use_cors_preflight else []
+        methods = [method] if use_cors_preflight and profile.preflight_flag_allows_unlisted_method else []
     if header_names is None:
         header_names = []
     # 7.5 the method
@@ -210,9 +211,15 @@ def preflight_max_age(headers: HeaderList, profile: Profile, trace: Recorder | N
     """CORS-preflight fetch steps 7.8-7.10: the max-age for new cache entries."""
     extracted = extract_header_list_values(headers, "access-control-max-age")
     # 7.9 failure or null: the default
-    if extracted is None or extracted is FAILURE:
-        max_age = profile.max_age_default
-        why = "absent" if extracted is None else "invalid"
+    if extracted is None:
+        max_age, why = profile.max_age_default, "absent"
+    elif extracted is FAILURE:
+        # Profile choice: what an unparsable value means, and a negative one.
+        raw = lowered_get(headers, "access-control-max-age") or ""
+        if profile.max_age_negative_is_zero and raw.startswith("-") and raw[1:].isdigit():
+            max_age, why = 0, "negative: 0"
+        else:
+            max_age, why = profile.max_age_on_invalid, "invalid"
     else:
         max_age = int(extracted[0])
         why = "given"

@@ -89,7 +89,7 @@ def serialize_request_origin(request: Request) -> str:
 class Fetcher:
     """Runs one script request through fetch against a server, keeping the cache value."""
 
-    __slots__ = ("cache", "now", "profile", "sent", "server", "trace")
+    __slots__ = ("_preflight_failed", "cache", "now", "profile", "sent", "server", "trace")
 
     def __init__(
         self, profile: Profile, server: Server, cache: PreflightCache, now: float,
@@ -101,6 +101,20 @@ class Fetcher:
         self.now = now
         self.trace = trace
         self.sent: list[WireRequest] = []
+        self._preflight_failed = False
+
+    def unsafe_names(self, headers: HeaderList) -> tuple[str, ...]:
+        """CORS-unsafe request-header names, with this profile's choices."""
+        p = self.profile
+        return cors_unsafe_request_header_names(
+            headers, combined=p.safelist_combined_values, limit=p.safelist_total_limit, unique=p.acrh_unique)
+
+    def _preflight_origin(self, request: Request) -> str:
+        """The serialized origin the preflight carries, is checked against and is cached under.
+        Profile choice: spec, the request's (so "null" once tainted); some engines, the page's."""
+        if self.profile.preflight_origin_tainted:
+            return serialize_request_origin(request)
+        return request.origin.serialized
 
     # -- fetch and main fetch ------------------------------------------------------------
 
@@ -110,6 +124,9 @@ class Fetcher:
         if t is not None:
             t.append(Step(Algorithm.POPULATE_FROM_CLIENT, "", Decision.SET,
                           (("request origin", request.origin.serialized),)))
+        # Recorded for engines that keep preflighting after redirects (a profile choice).
+        request = attrs.evolve(request, initially_unsafe=not is_cors_safelisted_method(request.method)
+                               or bool(self.unsafe_names(request.headers)))
         response, request = self.main_fetch(request, recursive=False)
         return self._finish(request, self._blocking(request, response))
 
@@ -187,9 +204,13 @@ class Fetcher:
                 t.append(Step(A, "12", Decision.NETWORK_ERROR, (("branch", "not an HTTP(S) scheme"),
                                                                 ("scheme", url.scheme))))
             return Failure(Reason.CORS_DISABLED_SCHEME, url.scheme, url.href), request
-        unsafe_names = cors_unsafe_request_header_names(request.headers)
+        unsafe_names = self.unsafe_names(request.headers)
         safelisted_method = is_cors_safelisted_method(request.method)
         request = attrs.evolve(request, tainting=Tainting.CORS)
+        # Profile choice: engines that preflight every hop of a request that needed one.
+        if (self.profile.preflight_sticky_across_redirects and request.initially_unsafe
+                and request.redirect_count > 0 and not request.use_cors_preflight):
+            request = attrs.evolve(request, use_cors_preflight=True)
         if t is not None:
             t.append(Step(Algorithm.CORS_SAFELISTED_METHOD, "", Decision.YES if safelisted_method else Decision.NO,
                           (("method", request.method),)))
@@ -202,10 +223,14 @@ class Fetcher:
                 t.append(Step(A, "12", Decision.CHOSEN, (
                     ("branch", "CORS with preflight"), ("response tainting", "cors"),
                     ("use-CORS-preflight flag", "set" if request.use_cors_preflight else "unset"))))
+            self._preflight_failed = False
             response, request = self.http_fetch(request, make_preflight=True, unsafe_names=unsafe_names)
-            if isinstance(response, Failure):
+            # Profile choice: whether the failure of the preflight / of the response clears.
+            clears = (self.profile.cache_clear_on_preflight_failure if self._preflight_failed
+                      else self.profile.cache_clear_on_response_failure)
+            if isinstance(response, Failure) and clears:
                 # 12 (CORS with preflight): a network error clears the cache entries
-                origin = serialize_request_origin(request)
+                origin = self._preflight_origin(request)
                 self.cache = clear(self.cache, origin, request.current_url.href)
                 if t is not None:
                     t.append(Step(Algorithm.CACHE_CLEAR, "", Decision.CLEARED,
@@ -256,14 +281,23 @@ class Fetcher:
         net = self.http_network_or_cache_fetch(request)
         # 4.4 the CORS check, on every response including redirects
         if request.tainting is Tainting.CORS:
-            failure = cors_check(serialize_request_origin(request), request.credentials is Credentials.INCLUDE,
-                                 net.headers, request.current_url.href, t)
+            include = request.credentials is Credentials.INCLUDE or (
+                # Profile choice: a request that started same-origin stays credentialed for
+                # the CORS check on redirect responses.
+                self.profile.same_origin_credentials_stick
+                and request.credentials is Credentials.SAME_ORIGIN
+                and net.status in REDIRECT_STATUSES
+                and same_origin(request.url_list[0].origin, request.origin)
+            )
+            failure = cors_check(serialize_request_origin(request), include, net.headers, request.current_url.href, t)
             if failure is not None:
                 if t is not None:
                     t.append(Step(A, "4.4", Decision.NETWORK_ERROR, (("status", str(net.status)),)))
                 return failure, request
-        # 6. redirect statuses
-        if net.status in REDIRECT_STATUSES:
+        # 6. redirect statuses. Profile choice: without Location some engines see none.
+        if net.status in REDIRECT_STATUSES and not (
+            self.profile.redirect_requires_location and lowered_get(net.headers, "location") is None
+        ):
             if request.redirect is Redirect.ERROR:
                 if t is not None:
                     t.append(Step(A, "6.3", Decision.NETWORK_ERROR, (("redirect mode", "error"), ("status", str(net.status)))))
@@ -278,19 +312,19 @@ class Fetcher:
     def _preflight_needed(self, request: Request, unsafe_names: tuple[str, ...]) -> bool:
         """HTTP fetch step 4.1's two conditions, each looked up in the preflight cache."""
         t = self.trace
-        origin = serialize_request_origin(request)
+        origin = self._preflight_origin(request)
         url = request.current_url.href
         include = request.credentials is Credentials.INCLUDE
         needed = False
         if not is_cors_safelisted_method(request.method) or request.use_cors_preflight:
-            hit = match_method(self.cache, origin, url, include, request.method, self.now) if self.profile.preflight_cache else None
+            hit = match_method(self.cache, origin, url, include, request.method, self.now, self.profile) if self.profile.preflight_cache else None
             if t is not None:
                 t.append(Step(Algorithm.CACHE_MATCH_METHOD, "", Decision.HIT if hit else Decision.MISS,
                               (("method", request.method), ("url", url), ("origin", origin))
                               + ((("entry", _entry_facts(hit.method, hit.max_age, hit.stored_at)),) if hit else ())))
             needed = hit is None
         for name in unsafe_names:
-            hit = match_header(self.cache, origin, url, include, name, self.now) if self.profile.preflight_cache else None
+            hit = match_header(self.cache, origin, url, include, name, self.now, self.profile) if self.profile.preflight_cache else None
             if t is not None:
                 t.append(Step(Algorithm.CACHE_MATCH_HEADER, "", Decision.HIT if hit else Decision.MISS,
                               (("header", name), ("url", url), ("origin", origin))
@@ -321,7 +355,7 @@ class Fetcher:
             t.append(Step(A, "5", Decision.SET, (
                 ("access-control-request-method", request.method),
                 ("access-control-request-headers", ",".join(unsafe_names) or "(not sent)"))))
-        origin = serialize_request_origin(request)
+        origin = self._preflight_origin(request)
         net = self._send("OPTIONS", request.url_list, tuple(headers), origin, False, None, True)
         include = request.credentials is Credentials.INCLUDE
         url = request.current_url.href
@@ -333,20 +367,23 @@ class Fetcher:
             url=url, profile=self.profile, trace=t,
         )
         if isinstance(judged, Failure):
+            self._preflight_failed = True
             if t is not None:
                 t.append(Step(A, "8", Decision.NETWORK_ERROR, (("reason", judged.reason.value),)))
             return judged
         methods, header_names = judged
         # 7.8-7.10 max-age
         max_age = preflight_max_age(net.headers, self.profile, t)
-        # 7.11 Profile choice: no cache at all
-        if not self.profile.preflight_cache:
+        # 7.11 Profile choice: no cache at all, or none for an opaque page's or a tainted origin
+        p = self.profile
+        if not p.preflight_cache or (origin == "null" and not (
+            p.cache_opaque_page_origin if request.origin.opaque else p.cache_tainted_origin
+        )):
             return None
         # 7.12-7.15 refresh or create one entry per method and per header name
         self.cache = store(
             self.cache, origin=origin, url=url, include=include, methods=methods,
-            header_names=header_names, max_age=max_age, now=self.now,
-            per_url=self.profile.preflight_cache_per_url,
+            header_names=header_names, max_age=max_age, now=self.now, profile=self.profile,
         )
         if t is not None:
             t.append(Step(Algorithm.CACHE_CREATE_ENTRY, "", Decision.STORED, (
@@ -436,6 +473,15 @@ class Fetcher:
         current = request.current_url
         # 3. the location URL (https://fetch.spec.whatwg.org/#concept-response-location-url)
         location = extract_header_list_values(net.headers, "location")
+        if location is FAILURE:
+            # Profile choice: engines that accept two equal Location lines, or parse the
+            # combined value.
+            lines = [v for n, v in net.headers if n == "location"]
+            policy = self.profile.location_duplicates
+            if policy == "identical" and len(set(lines)) == 1:
+                location = lines[:1]
+            elif policy == "combined":
+                location = [", ".join(lines)]
         # 4. none: the redirect response itself is the response
         if location is None:
             if t is not None:
@@ -462,10 +508,12 @@ class Fetcher:
             return Failure(Reason.TOO_MANY_REDIRECTS, str(request.redirect_count), current.href), request
         # 8.
         count = request.redirect_count + 1
-        # 9-10. credentials in the location URL
+        # 9-10. credentials in the location URL. Profile choice: some engines refuse
+        # every redirect to a URL with userinfo.
         if location_url.includes_credentials and (
             (request.mode is Mode.CORS and not same_origin(request.origin, location_url.origin))
             or request.tainting is Tainting.CORS
+            or self.profile.redirect_userinfo_always_fails
         ):
             if t is not None:
                 t.append(Step(A, "9" if request.mode is Mode.CORS and not same_origin(
@@ -480,10 +528,12 @@ class Fetcher:
             if t is not None:
                 t.append(Step(A, "12", Decision.SET, (("status", str(net.status)), ("method", f"{method} -> GET"))))
             method, body = "GET", None
-            for name in REQUEST_BODY_HEADER_NAMES:
-                headers = header_delete(headers, name)
-        # 13. another origin: Authorization goes
-        if not same_origin(current.origin, location_url.origin):
+            # Profile choice: whether the request-body headers go.
+            if self.profile.redirect_drops_body_headers:
+                for name in REQUEST_BODY_HEADER_NAMES:
+                    headers = header_delete(headers, name)
+        # 13. another origin: Authorization goes (Profile choice: some engines keep it)
+        if not same_origin(current.origin, location_url.origin) and self.profile.redirect_drops_authorization:
             for name in CORS_NON_WILDCARD_NAMES:
                 if t is not None and header_get(headers, name) is not None:
                     t.append(Step(A, "13", Decision.DROPPED, (("header", name),)))

@@ -1,15 +1,24 @@
 """Profiles: every choice where the standard leaves room or where engines are known to differ.
 
 An algorithm never asks which browser it models; it reads a field of the profile passed
-in. Each field's comment says what the standard says and which value ``spec`` takes.
-In the code, a place that reads a profile field is marked "Profile choice:".
+in. Each field's comment says what the standard says (the ``spec`` value) and, for the
+engine profiles, which golden scenario in spec_traces/ shows the engine's behaviour. In
+the code, every place that reads a profile field is marked "Profile choice:".
+
+Engine values were measured with the real-browser harness (``python -m harness``) on the
+versions named in ``verified_against``; the few that cannot be measured in a short run
+(max-age caps of hours) come from the engines' sources and say so.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
 
 from ._headers import HeaderList
+
+LocationDuplicates = Literal["failure", "identical", "combined"]
 
 
 @attrs.frozen
@@ -21,43 +30,204 @@ class Profile:
     verified_against: str
 
     # --- request construction ---------------------------------------------------------
-    #: Headers the fetch algorithm adds when absent (fetch steps 12-14): `Accept: */*` and
-    #: a user-agent-chosen `Accept-Language`. They are in the request's header list before
-    #: the preflight decision, so they count toward the 1024-byte safelist total.
+    #: Headers in the request's header list before the CORS decision (fetch steps 12-14
+    #: add `Accept: */*` and a user-agent-chosen `Accept-Language`). Spec: they count toward
+    #: the 1024-byte safelisted total. Engines that add them later use ().
+    #: (preflight-total-1024-bytes)
     default_request_headers: HeaderList = (("Accept", "*/*"), ("Accept-Language", "en-US,en;q=0.9"))
-    #: Whether the CORS-safelisted request-header test runs on each header as appended
-    #: (spec: False, one header at a time) or on the combined value of all headers of the
-    #: same name, as engines that keep one value per name do.
+    #: Spec: the CORS-safelisted request-header test sees each header as appended. True:
+    #: it sees the combined value of all headers of that name ("a, b"), as engines that
+    #: keep one value per name do. (preflight-content-language-entries-each-checked)
     safelist_combined_values: bool = False
+    #: CORS-unsafe request-header names step 5: over this many bytes of safelisted values,
+    #: all become unsafe (spec: 1024; None: no such limit). (preflight-total-author-headers)
+    safelist_total_limit: int | None = 1024
+    #: Spec: Access-Control-Request-Headers names are unique. False: a name set twice is
+    #: listed twice. (preflight-acrh-sorted-lowercase)
+    acrh_unique: bool = True
+    #: XHR send(): spec: an upload listener sets the use-CORS-preflight flag. True: only
+    #: when there is a body. (xhr-upload-listener-no-body)
+    xhr_upload_listener_needs_body: bool = False
 
     # --- CORS-preflight fetch -----------------------------------------------------------
-    #: Spec step 7 requires both a successful CORS check and an ok status; which failure is
-    #: reported when both fail. Only the reason changes, never the outcome.
+    #: Which failure is reported when a preflight has both a non-ok status and a failing
+    #: CORS check (spec step 7 checks the CORS check first). Only the reason changes.
     preflight_status_checked_first: bool = False
     #: Whether `Access-Control-Allow-Headers: *` (without credentials) covers Authorization.
-    #: Spec: never (CORS-preflight fetch step 7.6).
+    #: Spec: never (step 7.6). (preflight-authorization-not-wildcard)
     wildcard_covers_authorization: bool = False
+    #: Step 7.4: with the use-CORS-preflight flag and no Access-Control-Allow-Methods, the
+    #: request's method counts as allowed. False: engines that lack step 7.4.
+    #: (xhr-upload-listener-put-no-acam)
+    preflight_flag_allows_unlisted_method: bool = True
+    #: Spec: the preflight after a tainting redirect carries `Origin: null` like the request
+    #: itself. False: it carries the page's origin, is checked against it and cached under
+    #: it. (redirect-preflighted-put-307-tainted)
+    preflight_origin_tainted: bool = True
 
     # --- CORS-preflight cache -----------------------------------------------------------
     #: Whether the user agent has a preflight cache at all (spec: it may not).
     preflight_cache: bool = True
-    #: Max-age used when Access-Control-Max-Age is absent or fails to parse (spec: 5).
+    #: Max-age when Access-Control-Max-Age is absent (step 7.9: 5).
     max_age_default: int = 5
-    #: The imposed limit on max-age (spec: user-agent defined; ``None`` = no limit).
+    #: Max-age when Access-Control-Max-Age fails to parse (step 7.9: 5, as when absent).
+    #: (cache-max-age-non-numeric-defaults-to-5)
+    max_age_on_invalid: int = 5
+    #: Spec: a negative value fails delta-seconds parsing, so it means the default. True:
+    #: it means 0 (nothing cached). (cache-max-age-negative-defaults-to-5)
+    max_age_negative_is_zero: bool = False
+    #: The imposed limit on max-age (step 7.10; user-agent defined; None = no limit).
     max_age_cap: int | None = None
-    #: Spec: one cache entry per allowed method and per allowed header name, refreshed or
-    #: added by each preflight. True: a preflight replaces everything cached for the URL
-    #: (engines that store one whole result per URL).
+    #: Spec: one entry per allowed method and per allowed header name, refreshed or added.
+    #: True: a preflight replaces everything cached for the URL.
     preflight_cache_per_url: bool = False
+    #: Spec: refreshing an entry (steps 7.12, 7.14) sets only its max-age, so it still
+    #: expires max-age after it was first stored. True: refreshing restarts the clock.
+    #: (cache-refresh-keeps-storing-time)
+    cache_refresh_resets_time: bool = False
+    #: Whether preflights made for an opaque page's origin are cached (the page's origin
+    #: serializes as "null"). (cache-null-page-origin)
+    cache_opaque_page_origin: bool = True
+    #: Whether preflights for a request whose origin a redirect tainted to "null" are
+    #: cached (engines that make a fresh opaque origin per tainted request never hit).
+    #: (cache-null-origin-shared-by-tainted-chains)
+    cache_tainted_origin: bool = True
+    #: Spec: a safelisted method needs its own method entry when the use-CORS-preflight
+    #: flag forces a preflight (HTTP fetch step 4.1). True: engines keep one record per URL
+    #: and count a safelisted method as allowed by any live record for the URL.
+    #: (cache-use-cors-preflight-flag-method-entry)
+    cache_safelisted_method_via_url: bool = False
+    #: Spec: `*` entries match any method / any non-Authorization header name. False: `*`
+    #: is stored but only ever matches a literal "*". (cache-star-method-entry)
+    cache_wildcards: bool = True
+    #: Spec: the cache match does not re-check credentials for a `*` entry, so a `*` made by
+    #: a credentialed preflight is a wildcard too. False: only uncredentialed `*` entries
+    #: are wildcards. (cache-star-method-credentialed-spec-letter)
+    cache_wildcard_for_credentialed: bool = True
+    #: Spec: a `*` header-name entry never matches Authorization. True: it does.
+    #: (cache-star-header-not-authorization)
+    cache_wildcard_covers_authorization: bool = False
+    #: Spec: an entry made with credentials also serves requests without them. False:
+    #: entries only serve requests with the same credentials mode.
+    #: (cache-credentialed-entry-serves-uncredentialed)
+    cache_credentialed_serves_uncredentialed: bool = True
+    #: Main fetch step 12: a network error in the preflighted branch clears the URL's
+    #: entries; these two say whether that happens when the preflight failed and when the
+    #: actual response failed. (cache-cleared-after-failed-preflight,
+    #: cache-cleared-after-failed-actual-response)
+    cache_clear_on_preflight_failure: bool = True
+    cache_clear_on_response_failure: bool = True
 
     # --- redirects ----------------------------------------------------------------------
     #: HTTP-redirect fetch step 7: redirect count at which fetch gives up (spec: 20).
     redirect_limit: int = 20
+    #: Spec: a redirect status is a redirect even without Location (redirect: "error" fails
+    #: on it). True: without Location it is an ordinary response.
+    #: (redirect-mode-error-without-location)
+    redirect_requires_location: bool = False
+    #: Two Location lines. Spec: failure. "identical": fine when the values are equal;
+    #: "combined": the combined value "a, b" is parsed as one URL.
+    #: (redirect-location-two-identical-headers, redirect-location-two-different-headers)
+    location_duplicates: LocationDuplicates = "failure"
+    #: Spec: userinfo in the location URL fails only for CORS requests (steps 9-10). True:
+    #: any redirect to a URL with userinfo fails. (redirect-no-cors-userinfo-followed)
+    redirect_userinfo_always_fails: bool = False
+    #: Step 12: a redirect that turns the method into GET deletes the request-body headers
+    #: (Content-Type...). False: they stay. (redirect-301-post-becomes-get)
+    redirect_drops_body_headers: bool = True
+    #: Step 13: a hop to another origin deletes Authorization. False: it stays.
+    #: (redirect-authorization-dropped-cross-origin)
+    redirect_drops_authorization: bool = True
+    #: Spec: after a redirect, main fetch decides afresh whether a preflight is needed.
+    #: True: a request whose original method or headers needed one is preflighted at
+    #: every cross-origin hop. (redirect-303-put-becomes-get)
+    preflight_sticky_across_redirects: bool = False
+    #: Spec: the CORS check on a redirect response uses the request's credentials mode.
+    #: True: for a request that started same-origin with credentials mode "same-origin",
+    #: the CORS check on a later cross-origin *redirect* response counts it as credentialed
+    #: (it needs Access-Control-Allow-Credentials: true). (redirect-taint-via-other-port)
+    same_origin_credentials_stick: bool = False
 
 
 SPEC = Profile(name="spec", verified_against="Fetch standard @ 586cd2a (2026-07-02)")
 
-PROFILES: dict[str, Profile] = {"spec": SPEC}
+#: Chromium 156 (Debian chromium 156.0.8078.108), measured with the harness. The max-age
+#: cap (2 h, services/network/cors/preflight_result.cc) is from the source.
+CHROMIUM = attrs.evolve(
+    SPEC,
+    name="chromium",
+    verified_against="Chromium 156.0.8078.108 (Debian), harness run on spec_traces/",
+    default_request_headers=(),
+    safelist_combined_values=True,
+    wildcard_covers_authorization=True,
+    xhr_upload_listener_needs_body=True,
+    preflight_flag_allows_unlisted_method=False,
+    max_age_negative_is_zero=True,
+    max_age_cap=7200,
+    preflight_cache_per_url=True,
+    cache_refresh_resets_time=True,
+    cache_opaque_page_origin=False,
+    cache_tainted_origin=False,
+    cache_safelisted_method_via_url=True,
+    cache_wildcard_for_credentialed=False,
+    cache_clear_on_response_failure=False,
+    redirect_requires_location=True,
+    location_duplicates="identical",
+    redirect_userinfo_always_fails=True,
+)
+
+#: Firefox ESR 153 (Debian firefox-esr 153.8.0esr), measured with the harness. The
+#: max-age cap (24 h, nsCORSListenerProxy / nsPreflightCache) is from the source.
+FIREFOX = attrs.evolve(
+    SPEC,
+    name="firefox",
+    verified_against="Firefox 153.8.0esr (Debian), harness run on spec_traces/",
+    safelist_total_limit=None,
+    acrh_unique=False,
+    wildcard_covers_authorization=True,
+    preflight_flag_allows_unlisted_method=False,
+    preflight_origin_tainted=False,
+    max_age_on_invalid=0,
+    max_age_negative_is_zero=True,
+    max_age_cap=86400,
+    cache_refresh_resets_time=True,
+    cache_wildcards=False,
+    cache_wildcard_for_credentialed=False,
+    cache_credentialed_serves_uncredentialed=False,
+    cache_safelisted_method_via_url=True,
+    location_duplicates="identical",
+    preflight_sticky_across_redirects=True,
+)
+
+#: WebKitGTK 2.50 (Debian libwebkit2gtk-4.1-0 2.50.6), measured with the harness. The
+#: max-age cap (10 min, CrossOriginPreflightResultCache.cpp) is from the source.
+WEBKIT = attrs.evolve(
+    SPEC,
+    name="webkit",
+    verified_against="WebKitGTK 2.50.6 MiniBrowser (Debian), harness run on spec_traces/",
+    default_request_headers=(),
+    safelist_combined_values=True,
+    wildcard_covers_authorization=True,
+    preflight_flag_allows_unlisted_method=False,
+    max_age_negative_is_zero=True,
+    max_age_cap=600,
+    preflight_cache_per_url=True,
+    cache_refresh_resets_time=True,
+    cache_tainted_origin=False,
+    cache_safelisted_method_via_url=True,
+    cache_wildcard_for_credentialed=False,
+    cache_wildcard_covers_authorization=True,
+    cache_clear_on_preflight_failure=False,
+    cache_clear_on_response_failure=False,
+    redirect_requires_location=True,
+    location_duplicates="combined",
+    redirect_drops_body_headers=False,
+    redirect_drops_authorization=False,
+    preflight_sticky_across_redirects=True,
+    same_origin_credentials_stick=True,
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (SPEC, CHROMIUM, FIREFOX, WEBKIT)}
 
 
 def get_profile(name: str) -> Profile:
