@@ -18,8 +18,9 @@ from typing import Protocol, TextIO
 from ._browser import check
 from ._errors import InputError
 from ._profile import PROFILES
-from ._render import render_result, render_summary
+from ._render import FORMATS, render_result, render_scenario, render_summary
 from ._scenario import load_scenario, observation, run_scenario, scenario_files
+from ._text import LANGUAGES
 
 
 class ExitStatus(enum.IntEnum):
@@ -34,6 +35,7 @@ examples:
   cors-spec run examples/                    readable report for every scenario
   cors-spec run --json examples/ > out.json  observations as JSON, for other tools
   cors-spec explain examples/preflight-put.json
+  cors-spec explain --lang ru --format markdown examples/preflight-put.json
   cors-spec check --page https://app.example --url https://api.example/items \\
       --method PUT -H 'Content-Type: application/json' \\
       --preflight-header 'Access-Control-Allow-Origin: https://app.example' \\
@@ -68,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--profile", default="spec", choices=profiles)
     ex.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                     help="colour output (default: auto, on a terminal only)")
+    ex.add_argument("--format", default="text", choices=FORMATS,
+                    help="text (default), markdown (as on the documentation site), mermaid (a sequence "
+                         "diagram) or json (the steps with titles, explanations and links)")
+    ex.add_argument("--lang", default=LANGUAGES[0], choices=LANGUAGES,
+                    help="language of titles and explanations (default: en)")
 
     ck = sub.add_parser("check", help="one quick question without a file",
                         description="Would fetch() from PAGE be able to read URL, given these response headers?")
@@ -180,13 +187,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
     s = load_scenario(args.file)
-    color = _color(args.color, out)
     results = run_scenario(s, args.profile, trace=True)
-    print(f"{s.name}: page {s.page}, profile {args.profile}", file=out)
-    for i, (req, r) in enumerate(zip(s.requests, results)):
-        when = f" after {req.after:g}s" if req.after else ""
-        print(f"\n== request {i}{when}: {req.api.value} {req.method} {req.url}", file=out)
-        print(render_result(r, color=color), file=out)
+    color = args.format == "text" and _color(args.color, out)
+    print(render_scenario(s, results, args.format, profile=args.profile, lang=args.lang, color=color), file=out)
     return ExitStatus.OK
 
 
