@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import base64
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 # Names that setup.sh maps to 127.0.0.1 and ::1 (plus literal loopback).  A
 # scenario naming any other host is refused: resolving it could leave the
 # machine.
-TEST_HOSTS: tuple[str, ...] = ("a.test", "b.test", "c.test", "d.test", "e.test", "f.test")
+TEST_HOSTS: tuple[str, ...] = ("a.test", "b.test", "c.test", "d.test", "e.test", "f.test", "api.a.test", "x.a.test")
 LOOPBACK_HOSTS: frozenset[str] = frozenset({*TEST_HOSTS, "localhost", "127.0.0.1", "::1"})
 
 FETCH_APIS = frozenset({"fetch", "xhr"})
@@ -217,7 +218,7 @@ def prepare(scenario: dict[str, Any], index: int, run_id: str, base_timeout: flo
             if hn.lower() == "location":
                 _check_host(urljoin(url, hv), f"{name}: route {i} Location")
         method = r.get("method")
-        body = r.get("body", "")
+        body = base64.b64decode(r["body_base64"]) if "body_base64" in r else r.get("body", "")
         routes.append(
             Route(
                 method=str(method) if method is not None else None,
