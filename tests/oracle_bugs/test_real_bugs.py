@@ -93,7 +93,7 @@ def _findings(report: dict[str, object]) -> list[dict[str, object]]:
 def test_the_oracle_finds_the_bug(bug: Bug) -> None:
     status, report = audit(bug.venv, bug.target, bug.intent, bug.ignore)
     assert status == 1
-    by_kind = {f["kind"]: f for f in _findings(report)}
+    by_kind = {str(f["kind"]): f for f in _findings(report)}
     assert bug.kind in by_kind, f"found only {sorted(by_kind)}"
     finding = by_kind[bug.kind]
     examples = finding["examples"]
