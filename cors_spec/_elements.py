@@ -121,6 +121,9 @@ def element_request(
     destination = _DESTINATIONS[api]
     if api is Api.IFRAME:
         mode, credentials, why = Mode.NAVIGATE, Credentials.INCLUDE, "navigation: not CORS"
+    elif api is Api.FONT and not profile.font_cors:
+        # Profile choice: an engine that fetches fonts without CORS.
+        mode, credentials, why = Mode.NO_CORS, Credentials.INCLUDE, "fonts fetched without CORS"
     elif api in (Api.MODULE_SCRIPT, Api.FONT):
         # Module scripts and fonts are always fetched in mode "cors".
         mode = Mode.CORS
@@ -154,7 +157,7 @@ def _ok(status: int) -> bool:
 
 def element_verdict(
     api: Api, page: Origin, request: Request, status: int, headers: HeaderList, body: str,
-    url_list: tuple[Url, ...], failure: Failure | None, trace: Recorder | None,
+    url_list: tuple[Url, ...], failure: Failure | None, profile: Profile, trace: Recorder | None,
 ) -> tuple[ElementLoad, Outcome, Failure | None]:
     """Whether the element loaded, what the page can read, and the observed outcome."""
     tainting = request.tainting
@@ -184,7 +187,7 @@ def element_verdict(
             loaded, why, reason = False, f"status {status} is not an ok status", Reason.LOAD_STATUS_NOT_OK
         elif api is Api.MODULE_SCRIPT and essence not in JAVASCRIPT_MIME_TYPES:
             loaded, why, reason = False, f"MIME type {essence} is not JavaScript", Reason.LOAD_MIME_TYPE_MISMATCH
-        elif api is Api.STYLESHEET and essence != "text/css":
+        elif api is Api.STYLESHEET and essence != "text/css" and profile.stylesheet_requires_css_mime:
             loaded, why, reason = False, f"MIME type {essence} is not text/css", Reason.LOAD_MIME_TYPE_MISMATCH
         elif api is Api.IMG and not (_matches(body, _IMAGE_SIGNATURES) or essence == "image/svg+xml"):
             loaded, why, reason = False, "the body is not an image", Reason.LOAD_UNDECODABLE

@@ -146,11 +146,11 @@ class Fetcher:
         response = self._blocking(request, response)
         if isinstance(response, Failure):
             element, outcome, failure = element_verdict(
-                request.api, page, request, 0, (), "", request.url_list, response, t)
+                request.api, page, request, 0, (), "", request.url_list, response, self.profile, t)
         else:
             element, outcome, failure = element_verdict(
                 request.api, page, request, response.status, response.headers, response.body,
-                response.url_list, None, t)
+                response.url_list, None, self.profile, t)
         url = ""
         if request.api is Api.IFRAME and element.readable:
             url = (request.url_list if isinstance(response, Failure) else response.url_list)[-1].href_without_fragment
@@ -444,8 +444,11 @@ class Fetcher:
         # 3. response tainting "cors"
         if request.tainting is Tainting.CORS:
             return serialized
-        # 4. otherwise only methods other than GET and HEAD
+        # 4. otherwise only methods other than GET and HEAD (Profile choice: engines that
+        # send Origin on same-origin CORS-mode element loads)
         if request.method in ("GET", "HEAD"):
+            if request.mode is Mode.CORS and request.api.value in self.profile.element_same_origin_cors_origin:
+                return serialized
             return None
         if request.mode is not Mode.CORS:
             policy = request.referrer_policy

@@ -118,6 +118,19 @@ class Profile:
     cache_clear_on_preflight_failure: bool = True
     cache_clear_on_response_failure: bool = True
 
+    # --- element loads ------------------------------------------------------------------
+    #: Spec: a same-origin request keeps tainting "basic", so a GET carries no Origin even in
+    #: mode "cors". Engines send Origin anyway for these elements' CORS-mode loads.
+    #: (element-img-same-origin-basic-anonymous)
+    element_same_origin_cors_origin: frozenset[str] = frozenset()
+    #: HTML: a stylesheet whose Content-Type is not text/css fails to load. False: it loads.
+    #: (element-stylesheet-text-plain-error)
+    stylesheet_requires_css_mime: bool = True
+    #: CSS Fonts: font loads are CORS requests. False: fetched like a no-cors load (no
+    #: Origin; a cross-origin font loads without Access-Control-Allow-Origin).
+    #: (element-font-cross-origin-no-acao-error)
+    font_cors: bool = True
+
     # --- redirects ----------------------------------------------------------------------
     #: HTTP-redirect fetch step 7: redirect count at which fetch gives up (spec: 20).
     redirect_limit: int = 20
@@ -174,6 +187,8 @@ CHROMIUM = attrs.evolve(
     redirect_requires_location=True,
     location_duplicates="identical",
     redirect_userinfo_always_fails=True,
+    element_same_origin_cors_origin=frozenset({"img", "script", "stylesheet", "module-script", "font"}),
+    stylesheet_requires_css_mime=False,
 )
 
 #: Firefox ESR 153 (Debian firefox-esr 153.8.0esr), measured with the harness. The
@@ -225,9 +240,61 @@ WEBKIT = attrs.evolve(
     redirect_drops_authorization=False,
     preflight_sticky_across_redirects=True,
     same_origin_credentials_stick=True,
+    element_same_origin_cors_origin=frozenset({"img", "script", "stylesheet", "module-script", "media"}),
+    font_cors=False,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (SPEC, CHROMIUM, FIREFOX, WEBKIT)}
+
+#: For each field where an engine profile departs from the spec: the golden scenario that
+#: shows the difference in a real engine (or "source" where only the engine's source shows
+#: it, e.g. a cap of hours).
+FIELD_EVIDENCE: dict[str, str] = {
+    "default_request_headers": "preflight-total-1024-bytes",
+    "safelist_combined_values": "preflight-content-language-entries-each-checked",
+    "safelist_total_limit": "preflight-total-author-headers",
+    "acrh_unique": "preflight-acrh-sorted-lowercase",
+    "xhr_upload_listener_needs_body": "xhr-upload-listener-no-body",
+    "wildcard_covers_authorization": "preflight-authorization-not-wildcard",
+    "preflight_flag_allows_unlisted_method": "xhr-upload-listener-put-no-acam",
+    "preflight_origin_tainted": "redirect-preflighted-put-307-tainted",
+    "max_age_on_invalid": "cache-max-age-non-numeric-defaults-to-5",
+    "max_age_negative_is_zero": "cache-max-age-negative-defaults-to-5",
+    "max_age_cap": "source",
+    "preflight_cache_per_url": "source",
+    "cache_refresh_resets_time": "cache-refresh-keeps-storing-time",
+    "cache_opaque_page_origin": "cache-null-page-origin",
+    "cache_tainted_origin": "cache-null-origin-shared-by-tainted-chains",
+    "cache_safelisted_method_via_url": "cache-use-cors-preflight-flag-method-entry",
+    "cache_wildcards": "cache-star-method-entry",
+    "cache_wildcard_for_credentialed": "cache-star-method-credentialed-spec-letter",
+    "cache_wildcard_covers_authorization": "cache-star-header-not-authorization",
+    "cache_credentialed_serves_uncredentialed": "cache-credentialed-entry-serves-uncredentialed",
+    "cache_clear_on_preflight_failure": "cache-cleared-after-failed-preflight",
+    "cache_clear_on_response_failure": "cache-cleared-after-failed-actual-response",
+    "redirect_requires_location": "redirect-mode-error-without-location",
+    "location_duplicates": "redirect-location-two-identical-headers",
+    "redirect_userinfo_always_fails": "redirect-no-cors-userinfo-followed",
+    "redirect_drops_body_headers": "redirect-301-post-becomes-get",
+    "redirect_drops_authorization": "redirect-authorization-dropped-cross-origin",
+    "preflight_sticky_across_redirects": "redirect-303-put-becomes-get",
+    "same_origin_credentials_stick": "redirect-taint-via-other-port",
+    "element_same_origin_cors_origin": "element-img-same-origin-basic-anonymous",
+    "stylesheet_requires_css_mime": "element-stylesheet-text-plain-error",
+    "font_cors": "element-font-cross-origin-no-acao-error",
+}
+
+
+def differences_from_spec(profile: Profile) -> dict[str, tuple[object, object]]:
+    """Fields where ``profile`` departs from SPEC: name -> (spec value, profile value)."""
+    out: dict[str, tuple[object, object]] = {}
+    for field in attrs.fields(Profile):
+        if field.name in ("name", "verified_against"):
+            continue
+        a, b = getattr(SPEC, field.name), getattr(profile, field.name)
+        if a != b:
+            out[field.name] = (a, b)
+    return out
 
 
 def get_profile(name: str) -> Profile:

@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 #: Subcommands that live in their own modules. Each module has
 #: ``add_parser(subparsers) -> None``, which registers a parser and sets its default
 #: ``handler`` to a function ``(args, out, err) -> int``.
-_COMMAND_MODULES: tuple[str, ...] = ("cors_spec._cmd_audit",)
+_COMMAND_MODULES: tuple[str, ...] = ("cors_spec._cmd_audit", "cors_spec._cmd_conformance")
 
 
 def _command_modules() -> list[CommandModule]:

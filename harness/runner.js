@@ -24,7 +24,7 @@ var HARNESS = (function () {
   }
 
   async function runFetch(r) {
-    var init = { method: r.method || "GET" };
+    var init = { method: r.method === undefined ? "GET" : r.method };
     if (r.headers) init.headers = r.headers;
     ["mode", "credentials", "redirect", "cache", "referrer", "referrerPolicy", "integrity", "keepalive", "priority"].forEach(function (k) {
       if (r[k] !== undefined) init[k] = r[k];
@@ -46,7 +46,7 @@ var HARNESS = (function () {
     return new Promise(function (resolve) {
       var x = new XMLHttpRequest();
       try {
-        x.open(r.method || "GET", r.url, true);
+        x.open(r.method === undefined ? "GET" : r.method, r.url, true);
         (r.headers || []).forEach(function (h) { x.setRequestHeader(h[0], h[1]); });
         if (r.credentials === "include") x.withCredentials = true;
         // a text response type keeps Firefox from parsing untyped bodies as XML

@@ -65,7 +65,7 @@ def test_golden(path: Path) -> None:
         for i, (want, result) in enumerate(zip(expected_obs, results)):
             got = observation(result, with_trace=True)
             assert isinstance(want, dict)
-            fields = [*OBSERVATION_FIELDS, *(["reason"] if "reason" in want else [])]
+            fields = [*OBSERVATION_FIELDS, *(f for f in ("loaded", "readable", "reason") if f in want)]
             mismatch = {f: (want.get(f), got.get(f)) for f in fields if want.get(f) != got.get(f)}
             assert not mismatch, (
                 f"[{profile}] request {i}: (expected, got) {mismatch}\n" + render_trace(result.trace)
