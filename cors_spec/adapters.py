@@ -324,6 +324,8 @@ def detect(target: object) -> str:
     if not callable(app):
         raise TypeError(f"{app!r} is not an app: expected an ASGI or WSGI app, an aiohttp Application, "
                         "or a WireRequest -> ServerResponse callable")
+    if inspect.isclass(app):
+        return "asgi2"  # called with the scope, its instance with (receive, send)
     call: Any = app if inspect.isfunction(app) or inspect.ismethod(app) else getattr(app, "__call__", None)  # noqa: B004
     if inspect.iscoroutinefunction(call):
         return "asgi"

@@ -27,6 +27,7 @@ __all__ = [
     "GENERIC_ORIGINS",
     "browser_requests",
     "cors_response_headers",
+    "malformed_values",
     "methods",
     "near_misses",
     "origins",
@@ -99,7 +100,7 @@ def near_misses(origin: str) -> list[str]:
     seen: list[str] = []
     for r in raw:
         c = _canonical(r)
-        if c is not None and c not in seen:
+        if c is not None and c not in seen and c != o.serialized:  # case folds back to the origin itself
             seen.append(c)
     return seen
 
@@ -265,6 +266,21 @@ def _sequences(draw: st.DrawFn, one: st.SearchStrategy[BrowserRequest],
 # --- response headers, for testing other engines ------------------------------------------------------
 
 
+def malformed_values(origin: str = "https://app.example") -> dict[str, list[str]]:
+    """Per CORS response header, values that break its rule for a request from ``origin``.
+
+    A malformed Access-Control-Max-Age is not an error: the browser uses its default.
+    """
+    return {
+        "Access-Control-Allow-Origin": [origin + "/", origin.upper(), f"{origin}, {origin}", "", " * ,"],
+        "Access-Control-Allow-Credentials": ["True", "TRUE", "1", "false", ""],
+        "Access-Control-Allow-Methods": ["PUT GET", "PUT;", "P(UT"],
+        "Access-Control-Allow-Headers": ["x-token;", "x token", "x-token x-b"],
+        "Access-Control-Expose-Headers": ["x y", "x-total;"],
+        "Access-Control-Max-Age": ["-1", "abc", "1.5", "5, 6"],
+    }
+
+
 def cors_response_headers(origin: str = "https://app.example", *, valid: bool | None = None,
                           ) -> st.SearchStrategy[tuple[tuple[str, str], ...]]:
     """Sets of CORS response headers for a request from ``origin``.
@@ -281,14 +297,7 @@ def cors_response_headers(origin: str = "https://app.example", *, valid: bool | 
         "Access-Control-Expose-Headers": ["X-Total", "*", "x-total, x-page"],
         "Access-Control-Max-Age": ["0", "5", "600", "86400"],
     }
-    bad = {
-        "Access-Control-Allow-Origin": [origin + "/", origin.upper(), f"{origin}, {origin}", "", " * ,"],
-        "Access-Control-Allow-Credentials": ["True", "TRUE", "1", "false", ""],
-        "Access-Control-Allow-Methods": ["PUT GET", "PUT;", "P(UT"],
-        "Access-Control-Allow-Headers": ["x-token;", "x token", "x-a,,x-b"],
-        "Access-Control-Expose-Headers": ["x y", "x-total;"],
-        "Access-Control-Max-Age": ["-1", "abc", "1.5", "5, 6"],
-    }
+    bad = malformed_values(origin)
 
     def pairs(table: dict[str, list[str]]) -> st.SearchStrategy[tuple[str, str]]:
         return st.one_of([st.tuples(st.just(n), st.sampled_from(vs)) for n, vs in table.items()])
