@@ -1,0 +1,242 @@
+"""Intents, the oracle's properties, the check() helper and `cors-spec audit`."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cors_spec import InputError, Outcome, ServerResponse, WireRequest
+from cors_spec._request import Api, Credentials
+from cors_spec._scenario import parse_scenario, run_scenario
+from cors_spec.adapters import AppFactory, plain
+from cors_spec.cli import main
+from cors_spec.intent import BrowserRequest, Intent, check, check_sequence, expected_outcome
+
+INTENT = Intent.from_dict({"origins": ["https://app.example"], "methods": ["PUT"], "headers": ["X-Token"],
+                           "credentials": True, "expose": ["X-Total"]})
+
+
+def good_server(w: WireRequest) -> ServerResponse:
+    """What the intent asks for, done right."""
+    origin = w.origin
+    if origin != "https://app.example":
+        return ServerResponse(200 if not w.preflight else 403, (("Vary", "Origin"),))
+    h = [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true"), ("Vary", "Origin")]
+    if w.preflight:
+        h += [("Access-Control-Allow-Methods", "PUT"), ("Access-Control-Allow-Headers", "X-Token")]
+        return ServerResponse(204, tuple(h))
+    return ServerResponse(200, tuple(h + [("X-Total", "3"), ("Access-Control-Expose-Headers", "X-Total")]))
+
+
+def reflecting_server(w: WireRequest) -> ServerResponse:
+    """Reflects any origin with credentials: the classic mistake."""
+    h = [("Access-Control-Allow-Origin", w.origin or ""), ("Access-Control-Allow-Credentials", "true"),
+         ("Access-Control-Allow-Methods", "PUT"), ("Access-Control-Allow-Headers", "X-Token"), ("Vary", "Origin")]
+    return ServerResponse(200, tuple(h))
+
+
+# --- the intent ---------------------------------------------------------------------------
+
+
+def test_intent_files(tmp_path: Path) -> None:
+    toml = tmp_path / "i.toml"
+    toml.write_text('origins = ["https://app.example", "https://*.example.org"]\nmethods = ["PUT"]\n'
+                    'headers = ["X-Token"]\ncredentials = true\nexpose = ["X-Total"]\nmax_age = 60\n')
+    js = tmp_path / "i.json"
+    js.write_text(json.dumps({"origins": ["https://app.example", "https://*.example.org"], "methods": ["PUT"],
+                              "headers": ["x-token"], "credentials": True, "expose": ["x-total"], "max_age": 60}))
+    assert Intent.load(toml) == Intent.load(js)
+    i = Intent.load(toml)
+    assert i.headers == ("x-token",) and i.max_age == 60
+    assert i.allows_origin("https://a.example.org") and i.allows_origin("https://a.b.example.org")
+    for no in ["https://example.org", "https://a.example.org.evil.test", "http://a.example.org",
+               "https://a.example.org:8443", "https://aexample.org", "null"]:
+        assert not i.allows_origin(no), no
+    assert i.allows_method("GET") and i.allows_method("PUT") and not i.allows_method("put")
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"origin": ["https://a.example"]}, "origin"),
+    ({"origins": ["app.example"]}, "origins[0]"),
+    ({"origins": ["https://app.example/"]}, "origins[0]"),
+    ({"origins": ["https://App.example"]}, "origins[0]"),
+    ({"origins": "https://app.example"}, "origins"),
+    ({"credentials": "yes"}, "credentials"),
+    ({"methods": ["P UT"]}, "methods[0]"),
+    ({"max_age": -1}, "max_age"),
+])
+def test_bad_intents(data: dict[str, object], field: str) -> None:
+    with pytest.raises(InputError) as e:
+        Intent.from_dict(data, "i.toml")
+    assert e.value.field == field
+
+
+def test_bad_origin_gets_a_hint() -> None:
+    with pytest.raises(InputError, match=r"did you mean 'https://app\.example'"):
+        Intent.from_dict({"origins": ["https://App.example:443"]})
+
+
+def test_expected_outcome() -> None:
+    url = "https://api.example/x"
+    assert expected_outcome(INTENT, BrowserRequest("https://app.example", url)) == []
+    why = expected_outcome(INTENT, BrowserRequest("https://evil.test", url, method="PATCH",
+                                                  headers=(("X-Other", "1"),)))
+    assert why is not None and [a for a, _ in why] == ["origin", "method", "header"]
+    # safelisted values need no intent; unsafe values of safelisted names do
+    assert expected_outcome(INTENT, BrowserRequest("https://app.example", url,
+                                                   headers=(("Content-Type", "text/plain"),))) == []
+    ct = expected_outcome(INTENT, BrowserRequest("https://app.example", url,
+                                                 headers=(("Content-Type", "application/json"),)))
+    assert ct is not None and ct[0][0] == "header"
+    none = Intent.from_dict({"origins": ["https://app.example"]})
+    cred = expected_outcome(none, BrowserRequest("https://app.example", url, credentials=Credentials.INCLUDE))
+    assert cred is not None and cred[0][0] == "credentials"
+    # same-origin requests, no-cors requests and requests the browser refuses: no expectation
+    assert expected_outcome(INTENT, BrowserRequest("https://api.example", url)) is None
+    assert expected_outcome(INTENT, BrowserRequest("https://app.example", url, method="TRACE")) is None
+
+
+# --- check() ------------------------------------------------------------------------------
+
+
+def test_check_passes_for_a_correct_server() -> None:
+    server = plain(good_server)
+    for req in [BrowserRequest("https://app.example", "https://api.example/", method="PUT",
+                               headers=(("X-Token", "t"),), body="", credentials=Credentials.INCLUDE),
+                BrowserRequest("https://evil.test", "https://api.example/", api=Api.XHR),
+                BrowserRequest("https://app.example", "https://api.example/", cookie="s=1",
+                               credentials=Credentials.INCLUDE)]:
+        check(INTENT, server, req)
+
+
+def test_check_reports_a_scenario_that_reproduces() -> None:
+    req = BrowserRequest("https://evil.test", "https://api.example/", credentials=Credentials.INCLUDE)
+    with pytest.raises(AssertionError) as e:
+        check(INTENT, reflecting_server, req)
+    text = str(e.value)
+    assert "[unintended-origin]" in text and "origin https://evil.test is not in the intent's origins" in text
+    assert "CORS check" in text  # the trace
+    findings = check_sequence(INTENT, [req], AppFactory.shared(reflecting_server))
+    f = findings[0]
+    assert f.reproduces and f.scenario["page"] == "https://evil.test"
+    assert run_scenario(parse_scenario(f.scenario))[-1].outcome is Outcome.CORS
+
+
+def test_intent_free_properties() -> None:
+    req = BrowserRequest("https://app.example", "https://api.example/", credentials=Credentials.INCLUDE)
+
+    def wildcard(w: WireRequest) -> ServerResponse:
+        return ServerResponse(200, (("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Credentials", "true")))
+
+    def null(w: WireRequest) -> ServerResponse:
+        return ServerResponse(200, (("Access-Control-Allow-Origin", "null"),))
+
+    def no_vary(w: WireRequest) -> ServerResponse:
+        return ServerResponse(200, (("Access-Control-Allow-Origin", w.origin or ""),))
+
+    def kinds(app: object, r: BrowserRequest = req) -> list[str]:
+        return [f.kind for f in check_sequence(None, [r], AppFactory.shared(app))]
+
+    assert kinds(wildcard) == ["wildcard-credentials"]
+    assert kinds(null, BrowserRequest("null", "https://api.example/")) == ["null-origin"]
+    assert kinds(no_vary) == ["missing-vary"]
+    assert kinds(good_server) == []
+
+
+def counter_app() -> object:
+    """A WireRequest app that remembers the last credentialed origin (the Starlette #510 shape)."""
+    state: dict[str, str] = {}
+
+    def app(w: WireRequest) -> ServerResponse:
+        if w.header("cookie") and w.origin:
+            state["acao"] = w.origin
+        return ServerResponse(200, (("Access-Control-Allow-Origin", state.get("acao", "*")),))
+
+    return app
+
+
+def test_state_leak_needs_fresh_apps() -> None:
+    seq = [BrowserRequest("https://app.example", "https://api.example/", credentials=Credentials.INCLUDE,
+                          cookie="s=1"),
+           BrowserRequest("https://other.example", "https://api.example/")]
+    any_origin = Intent.from_dict({"origins": ["*"]})
+    kinds = [f.kind for f in check_sequence(any_origin, seq, AppFactory(counter_app), skip=["missing-vary"])]
+    assert kinds == ["state-leak"]
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    (tmp_path / "oracle_good_app.py").write_text(textwrap.dedent('''
+        from starlette.applications import Starlette
+        from starlette.middleware.cors import CORSMiddleware
+        from starlette.responses import PlainTextResponse
+
+        def endpoint(request):
+            return PlainTextResponse("ok", headers={"X-Total": "3"})
+
+        inner = Starlette()
+        inner.add_route("/", endpoint, methods=["GET", "HEAD", "POST", "PUT"])
+        app = CORSMiddleware(inner, allow_origins=["https://app.example"], allow_methods=["GET", "HEAD", "POST", "PUT"],
+                             allow_headers=["X-Token", "Accept", "Accept-Language", "Content-Language", "Content-Type"],
+                             allow_credentials=True, expose_headers=["X-Total"])
+        open_app = CORSMiddleware(inner, allow_origin_regex="https://.*", allow_methods=["GET", "HEAD", "POST", "PUT"],
+                                  allow_headers=["X-Token", "Accept", "Accept-Language", "Content-Language",
+                                                 "Content-Type"], allow_credentials=True, expose_headers=["X-Total"])
+        '''))
+    (tmp_path / "cors.toml").write_text(
+        'origins = ["https://app.example"]\nmethods = ["PUT"]\n'
+        'headers = ["X-Token", "Accept", "Accept-Language", "Content-Language", "Content-Type"]\n'
+        'credentials = true\nexpose = ["X-Total"]\n')
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+    for name in ("oracle_good_app",):
+        sys.modules.pop(name, None)
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), out, err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_audit_clean_app(project: Path) -> None:
+    status, out, _ = run_cli("audit", "oracle_good_app:app", "--intent", "cors.toml", "--examples", "60")
+    assert status == 0, out
+    assert "0 finding(s)" in out and "asgi" in out and "loaded afresh" in out
+
+
+def test_audit_finds_and_is_deterministic(project: Path) -> None:
+    args = ("audit", "oracle_good_app:open_app", "--intent", "cors.toml", "--examples", "200", "--seed", "3",
+            "--json", "--profile", "all")
+    status, out, _ = run_cli(*args)
+    assert status == 1
+    report = json.loads(out)
+    kinds = [f["kind"] for f in report["findings"]]
+    assert "unintended-origin" in kinds and "reflected-credentials" in kinds
+    f = report["findings"][kinds.index("unintended-origin")]
+    assert f["reproduces"] and 1 <= f["examples"] <= 200
+    assert run_scenario(parse_scenario(f["scenario"]))[-1].outcome is Outcome.CORS
+    assert run_cli(*args)[1] == out  # same seed, same report
+
+
+@pytest.mark.parametrize("argv", [
+    ("audit", "oracle_good_app", "--intent", "cors.toml"),
+    ("audit", "no_such_module_x:app", "--intent", "cors.toml"),
+    ("audit", "oracle_good_app:nope", "--intent", "cors.toml"),
+    ("audit", "oracle_good_app:app", "--intent", "missing.toml"),
+    ("audit", "oracle_good_app:app", "--intent", "cors.toml", "--profile", "netscape"),
+    ("audit", "oracle_good_app:app", "--intent", "cors.toml", "--url", "ftp://x/"),
+    ("audit", "oracle_good_app:app", "--intent", "cors.toml", "--ignore", "nonsense"),
+])
+def test_audit_bad_input(project: Path, argv: tuple[str, ...]) -> None:
+    status, _, err = run_cli(*argv)
+    assert status == 2 and err.startswith("cors-spec: error:")
