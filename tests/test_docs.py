@@ -428,3 +428,18 @@ def test_a_gallery_page_renders_its_sequence_diagram_in_chromium(served: str, tm
     width = int.from_bytes(diagram_png[16:20], "big")
     height = int.from_bytes(diagram_png[20:24], "big")
     assert width > 300 and height > 200, (width, height)
+
+
+def test_the_readme_shows_a_real_trace_excerpt_and_diagram() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Documentation site"):]
+    assert "python3 tools/build_docs.py --strict" in section
+    diagram = re.search(r"```mermaid\n(.*?)```", section, re.S)
+    assert diagram is not None
+    _, out = run_cli("cors-spec explain --format mermaid examples/redirect-taint.json")
+    assert diagram.group(1).splitlines() == out
+    console = re.search(r"```console\n(.*?)```", section, re.S)
+    assert console is not None
+    for cmd, expected in console_commands(console.group(1)):
+        excerpt = [e.strip() if e.strip() == "..." else e for e in expected]
+        assert matches([*excerpt, "..."], run_cli(cmd)[1])  # an excerpt: more steps follow
