@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 # Names that setup.sh maps to 127.0.0.1 and ::1 (plus literal loopback).  A
 # scenario naming any other host is refused: resolving it could leave the
 # machine.
-TEST_HOSTS: tuple[str, ...] = ("a.test", "b.test", "c.test", "d.test", "e.test", "f.test", "api.a.test", "x.a.test")
+TEST_HOSTS: tuple[str, ...] = ("a.test", "b.test", "c.test", "d.test", "e.test", "f.test", "api.a.test", "x.a.test", "y.a.test")
 LOOPBACK_HOSTS: frozenset[str] = frozenset({*TEST_HOSTS, "localhost", "127.0.0.1", "::1"})
 
 FETCH_APIS = frozenset({"fetch", "xhr"})

@@ -3,7 +3,7 @@
 # loopback-only names for the test origins.  Quiet on success.
 set -euo pipefail
 
-HOSTS_NAMES="a.test b.test c.test d.test e.test f.test api.a.test x.a.test"
+HOSTS_NAMES="a.test b.test c.test d.test e.test f.test api.a.test x.a.test y.a.test"
 PKGS="chromium firefox-esr libwebkit2gtk-4.1-0 xvfb xauth strace"
 
 SUDO=""

@@ -1,0 +1,41 @@
+"""The engine profiles agree with what the real engines did (records in conformance/observed/).
+
+These records come from `cors-spec conformance --engine all --record conformance/observed/.json
+spec_traces/`; this test needs no browser. CI also reruns the engines live.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cors_spec._conformance import compare, load_known_differences
+from cors_spec._scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORDS = sorted((ROOT / "conformance" / "observed").glob("*.json"))
+KNOWN = load_known_differences(ROOT / "conformance" / "known-differences.json")
+SCENARIOS = {s.name: s for s in (load_scenario(p) for p in sorted((ROOT / "spec_traces").glob("*.json")))}
+
+
+def test_every_engine_has_a_record() -> None:
+    assert {p.stem for p in RECORDS} == {"chromium", "firefox", "webkit"}
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=[p.stem for p in RECORDS])
+def test_profile_matches_engine(record: Path) -> None:
+    report = compare(json.loads(record.read_text()), SCENARIOS, KNOWN)
+    assert report.compared >= 300
+    problems = [f"{d.scenario}[{d.request}]: {d.fields}" for d in report.unexplained]
+    assert not problems, "\n".join(problems)
+    assert not report.false_allows, "a known difference may never be a false allow"
+
+
+def test_known_differences_are_all_still_needed() -> None:
+    used = set()
+    for record in RECORDS:
+        report = compare(json.loads(record.read_text()), SCENARIOS, KNOWN)
+        used |= {d.known for d in report.disagreements if d.known is not None}
+    assert set(KNOWN) == used, f"stale known differences: {set(KNOWN) - used}"
