@@ -44,6 +44,7 @@ def cors_check(
     trace: Recorder | None,
     *,
     preflight: bool = False,
+    multiple: str = "comma-or-space",
 ) -> Failure | None:
     """CORS check: does the response share itself with this origin and credentials mode?
 
@@ -52,9 +53,10 @@ def cors_check(
     The spec has one failure; the reason refines it the way Chromium's CorsError does:
     missing; `*` with credentials; several values (a comma or a space in the combined
     value); not a URL at all; another origin (any other URL, e.g. with different case or
-    a trailing slash); credentials not allowed.
+    a trailing slash); credentials not allowed. What counts as several values is the
+    profile's ``allow_origin_multiple`` (``multiple`` here).
     """
-    missing, wildcard, multiple, invalid, mismatch, bad_credentials = _ACAO_REASONS[preflight]
+    missing, wildcard, several, invalid, mismatch, bad_credentials = _ACAO_REASONS[preflight]
     # 1. get Access-Control-Allow-Origin (several lines combine into one value)
     origin = lowered_get(headers, "access-control-allow-origin")
     # 2. absent
@@ -73,8 +75,8 @@ def cors_check(
     if origin != serialized_origin:
         if origin == "*":
             reason = wildcard
-        elif "," in origin or " " in origin:
-            reason = multiple
+        elif _several_values(origin, headers, multiple):
+            reason = several
         elif origin != "null" and parse_url(origin) is None:
             reason = invalid
         else:
@@ -103,6 +105,15 @@ def cors_check(
                           (("access-control-allow-credentials", "(absent)" if credentials is None else credentials),
                            ("credentials mode", "include"))))
     return Failure(bad_credentials, credentials or "", url)
+
+
+def _several_values(combined: str, headers: HeaderList, multiple: str) -> bool:
+    """Profile choice: whether a failing Access-Control-Allow-Origin counts as several values."""
+    if multiple == "lines":
+        return sum(1 for n, _ in headers if n.lower() == "access-control-allow-origin") > 1
+    if multiple == "comma":
+        return "," in combined
+    return "," in combined or " " in combined
 
 
 def evaluate_preflight(
@@ -139,7 +150,11 @@ def evaluate_preflight(
     # Profile choice: which of the two failures is reported when both fail.
     if profile.preflight_status_checked_first and not ok:
         return status_failure()
-    failure = cors_check(serialized_origin, include, headers, url, trace, preflight=True)
+    if (profile.preflight_redirect_checked_first and status in REDIRECT_STATUSES
+            and lowered_get(headers, "location") is not None):
+        return status_failure()
+    failure = cors_check(serialized_origin, include, headers, url, trace, preflight=True,
+                         multiple=profile.allow_origin_multiple)
     if failure is not None:
         return failure
     if not ok:

@@ -19,6 +19,7 @@ import attrs
 from ._headers import HeaderList
 
 LocationDuplicates = Literal["failure", "identical", "combined"]
+AllowOriginMultiple = Literal["comma-or-space", "comma", "lines"]
 
 
 @attrs.frozen
@@ -53,6 +54,16 @@ class Profile:
     #: Which failure is reported when a preflight has both a non-ok status and a failing
     #: CORS check (spec step 7 checks the CORS check first). Only the reason changes.
     preflight_status_checked_first: bool = False
+    #: Which failure is reported when a preflight answers with a redirect (3xx with a
+    #: Location) whose CORS check also fails. Spec: the CORS check's (step 7). True: the
+    #: redirect is refused first. Only the reason (and the console message) changes.
+    #: (msg-preflight-check-order)
+    preflight_redirect_checked_first: bool = False
+    #: When a failing Access-Control-Allow-Origin counts as "several values" (the reason,
+    #: and so the console message): "comma-or-space" in the combined value (the model's
+    #: refinement, named like Chromium's), "comma" only, or "lines": only when the response
+    #: has more than one Access-Control-Allow-Origin line. (check-acao-two-origins-one-line)
+    allow_origin_multiple: AllowOriginMultiple = "comma-or-space"
     #: Whether `Access-Control-Allow-Headers: *` (without credentials) covers Authorization.
     #: Spec: never (step 7.6). (preflight-authorization-not-wildcard)
     wildcard_covers_authorization: bool = False
@@ -187,6 +198,7 @@ CHROMIUM = attrs.evolve(
     redirect_requires_location=True,
     location_duplicates="identical",
     redirect_userinfo_always_fails=True,
+    preflight_redirect_checked_first=True,
     element_same_origin_cors_origin=frozenset({"img", "script", "stylesheet", "module-script", "font"}),
     stylesheet_requires_css_mime=False,
 )
@@ -212,6 +224,7 @@ FIREFOX = attrs.evolve(
     cache_safelisted_method_via_url=True,
     location_duplicates="identical",
     preflight_sticky_across_redirects=True,
+    allow_origin_multiple="lines",
 )
 
 #: WebKitGTK 2.50 (Debian libwebkit2gtk-4.1-0 2.50.6), measured with the harness. The
@@ -241,6 +254,8 @@ WEBKIT = attrs.evolve(
     preflight_sticky_across_redirects=True,
     same_origin_credentials_stick=True,
     element_same_origin_cors_origin=frozenset({"img", "script", "stylesheet", "module-script", "media"}),
+    preflight_status_checked_first=True,
+    allow_origin_multiple="comma",
     font_cors=False,
 )
 
@@ -282,6 +297,9 @@ FIELD_EVIDENCE: dict[str, str] = {
     "element_same_origin_cors_origin": "element-img-same-origin-basic-anonymous",
     "stylesheet_requires_css_mime": "element-stylesheet-text-plain-error",
     "font_cors": "element-font-cross-origin-no-acao-error",
+    "preflight_status_checked_first": "msg-preflight-check-order",
+    "preflight_redirect_checked_first": "msg-preflight-check-order",
+    "allow_origin_multiple": "check-acao-two-origins-one-line",
 }
 
 
