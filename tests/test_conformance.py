@@ -39,3 +39,13 @@ def test_known_differences_are_all_still_needed() -> None:
         report = compare(json.loads(record.read_text()), SCENARIOS, KNOWN)
         used |= {d.known for d in report.disagreements if d.known is not None}
     assert set(KNOWN) == used, f"stale known differences: {set(KNOWN) - used}"
+
+
+def test_conformance_doc_is_up_to_date() -> None:
+    """docs/conformance.md is generated from the profiles and the records."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_conformance_doc.py"), "--check"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
