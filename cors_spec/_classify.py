@@ -103,7 +103,7 @@ _HTTP_TAB_OR_SPACE: Final = "\t "
 
 _TOKEN_RE: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _UNSAFE_RE: Final = re.compile(r'[\x00-\x08\x0a-\x1f"():<>?@\[\\\]{}\x7f]')
-_BAD_VALUE_RE: Final = re.compile(r"[\x00\r\n\u0100-\U0010ffff]")
+_BAD_VALUE_RE: Final = re.compile(r"[\x00\r\n]|[^\x00-\xff]")
 _LANGUAGE_RE: Final = re.compile(r"[0-9A-Za-z *,\-.;=]*\Z")
 
 

@@ -38,7 +38,7 @@ from ._headers import (
 from ._origin import Origin, Url, parse_url, same_origin
 from ._profile import Profile
 from ._request import Api, Credentials, Mode, Redirect, ReferrerPolicy, Request, Tainting, WireRequest
-from ._response import Failure, JsError, Outcome, Reason, Result, ServerResponse
+from ._response import Failure, JsError, Outcome, Reason, RequestContext, Result, ServerResponse
 from ._spec import Algorithm
 from ._trace import Decision, Step
 
@@ -125,8 +125,9 @@ class Fetcher:
             t.append(Step(Algorithm.POPULATE_FROM_CLIENT, "", Decision.SET,
                           (("request origin", request.origin.serialized),)))
         # Recorded for engines that keep preflighting after redirects (a profile choice).
-        request = attrs.evolve(request, initially_unsafe=not is_cors_safelisted_method(request.method)
-                               or bool(self.unsafe_names(request.headers)))
+        if self.profile.preflight_sticky_across_redirects:
+            request = attrs.evolve(request, initially_unsafe=not is_cors_safelisted_method(request.method)
+                                   or bool(self.unsafe_names(request.headers)))
         response, request = self.main_fetch(request, recursive=False)
         return self._finish(request, self._blocking(request, response))
 
@@ -151,11 +152,23 @@ class Fetcher:
             element, outcome, failure = element_verdict(
                 request.api, page, request, response.status, response.headers, response.body,
                 response.url_list, None, self.profile, t)
+        if (failure is not None and failure.reason is Reason.LOAD_UNDECODABLE
+                and not isinstance(response, Failure)):
+            failure = attrs.evolve(failure, body_head=response.body[:4])
         url = ""
         if request.api is Api.IFRAME and element.readable:
             url = (request.url_list if isinstance(response, Failure) else response.url_list)[-1].href_without_fragment
         return Result(outcome, 0, (), url, False, tuple(self.sent), failure, None,
-                      trace=tuple(t) if t is not None else (), element=element)
+                      trace=tuple(t) if t is not None else (), element=element, context=self.context(request))
+
+    def context(self, request: Request) -> RequestContext:
+        """What the console messages name about this request."""
+        return RequestContext(
+            profile=self.profile.name, api=request.api.value, method=request.method,
+            url_list=tuple(u.href for u in request.url_list), page_origin=request.origin.serialized,
+            request_origin=serialize_request_origin(request), mode=request.mode.value,
+            credentials=request.credentials.value, redirect=request.redirect.value,
+            header_names=tuple(n for n, _ in request.headers))
 
     def main_fetch(self, request: Request, *, recursive: bool) -> tuple[_Net | Failure, Request]:
         """https://fetch.spec.whatwg.org/#concept-main-fetch (steps 7 and 12)"""
@@ -289,11 +302,12 @@ class Fetcher:
                 and net.status in REDIRECT_STATUSES
                 and same_origin(request.url_list[0].origin, request.origin)
             )
-            failure = cors_check(serialize_request_origin(request), include, net.headers, request.current_url.href, t)
+            failure = cors_check(serialize_request_origin(request), include, net.headers, request.current_url.href, t,
+                                 multiple=self.profile.allow_origin_multiple)
             if failure is not None:
                 if t is not None:
                     t.append(Step(A, "4.4", Decision.NETWORK_ERROR, (("status", str(net.status)),)))
-                return failure, request
+                return attrs.evolve(failure, status=net.status, location=_redirect_target(net, request)), request
         # 6. redirect statuses. Profile choice: without Location some engines see none.
         if net.status in REDIRECT_STATUSES and not (
             self.profile.redirect_requires_location and lowered_get(net.headers, "location") is None
@@ -367,6 +381,7 @@ class Fetcher:
             url=url, profile=self.profile, trace=t,
         )
         if isinstance(judged, Failure):
+            judged = attrs.evolve(judged, status=net.status, location=_redirect_target(net, request))
             self._preflight_failed = True
             if t is not None:
                 t.append(Step(A, "8", Decision.NETWORK_ERROR, (("reason", judged.reason.value),)))
@@ -562,7 +577,7 @@ class Fetcher:
                 t.append(Step(Algorithm.NETWORK_ERROR, "", Decision.NETWORK_ERROR, (
                     ("reason", response.reason.value), ("script sees", exception.value))))
             return Result(Outcome.NETWORK_ERROR, 0, (), "", False, sent, response, exception,
-                          trace=tuple(t) if t is not None else ())
+                          trace=tuple(t) if t is not None else (), context=self.context(request))
         urls = response.url_list
         redirected = len(urls) > 1
         final_url = urls[-1].href_without_fragment
@@ -571,13 +586,14 @@ class Fetcher:
                 t.append(Step(Algorithm.OPAQUE_REDIRECT_FILTERED, "", Decision.RETURNED, (
                     ("type", "opaqueredirect"), ("status", "0"))))
             return Result(Outcome.OPAQUE_REDIRECT, 0, (), final_url, redirected, sent,
-                          trace=tuple(t) if t is not None else ())
+                          trace=tuple(t) if t is not None else (), context=self.context(request))
         tainting = request.tainting
         if tainting is Tainting.OPAQUE:
             if t is not None:
                 t.append(Step(Algorithm.OPAQUE_FILTERED, "", Decision.RETURNED, (
                     ("type", "opaque"), ("status", "0"), ("headers", "(none)"), ("url", '""'))))
-            return Result(Outcome.OPAQUE, 0, (), "", False, sent, trace=tuple(t) if t is not None else ())
+            return Result(Outcome.OPAQUE, 0, (), "", False, sent, trace=tuple(t) if t is not None else (),
+                          context=self.context(request))
         body = None if net_null_body(response.status) else response.body
         if tainting is Tainting.BASIC:
             readable = tuple((n, v) for n, v in response.headers if n not in FORBIDDEN_RESPONSE_HEADER_NAMES)
@@ -599,7 +615,7 @@ class Fetcher:
                     ("type", "cors"), ("status", str(response.status)),
                     ("headers", ", ".join(sorted({n for n, _ in readable})) or "(none)"))))
         return Result(outcome, response.status, sort_and_combine(readable), final_url, redirected, sent,
-                      body=body, trace=tuple(t) if t is not None else ())
+                      body=body, trace=tuple(t) if t is not None else (), context=self.context(request))
 
     def _exposed_names(self, request: Request, headers: HeaderList) -> frozenset[str]:
         """Main fetch step 14.1: the CORS-exposed header-name list, lowercased."""
@@ -620,6 +636,15 @@ class Fetcher:
                 ("access-control-expose-headers", lowered_get(headers, "access-control-expose-headers") or "(absent)"),
                 ("exposed", ", ".join(sorted(exposed)) or "(none)"), ("why", why))))
         return exposed
+
+
+def _redirect_target(net: _Net, request: Request) -> str:
+    """For console messages: the URL a failing redirect response points to ("" if none)."""
+    if net.status not in REDIRECT_STATUSES:
+        return ""
+    location = lowered_get(net.headers, "location")
+    target = None if location is None else parse_url(location, request.current_url.href)
+    return "" if target is None else target.href
 
 
 def net_null_body(status: int) -> bool:

@@ -46,7 +46,7 @@ exit status: 0 when it ran (even if the browser blocks the request), 2 for bad i
 """
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(chosen: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cors-spec",
         description="What a browser does with a cross-origin request, per the Fetch standard.",
@@ -92,8 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--preflight-status", type=int, default=204, help="preflight response status (default 204)")
     ck.add_argument("--profile", default="spec", choices=profiles)
     ck.add_argument("--json", action="store_true", help="print the observation as JSON")
-    for module in _command_modules():
-        module.add_parser(sub)
+    # Subcommands in their own modules are imported only when chosen (they pull in
+    # asyncio, hypothesis, the harness...); otherwise a stub keeps them in --help.
+    for name in _COMMAND_MODULES:
+        command = name.rsplit("._cmd_", 1)[1].replace("_", "-")
+        if command == chosen:
+            _import_command(name).add_parser(sub)
+        else:
+            sub.add_parser(command, help=_COMMAND_HELP.get(command, ""), add_help=False)
     return p
 
 
@@ -103,11 +109,19 @@ def _parser() -> argparse.ArgumentParser:
 _COMMAND_MODULES: tuple[str, ...] = ("cors_spec._cmd_audit", "cors_spec._cmd_conformance")
 
 
-def _command_modules() -> list[CommandModule]:
+#: One line of help per subcommand module, for the top-level --help.
+_COMMAND_HELP: dict[str, str] = {
+    "audit": "search an ASGI/WSGI app for CORS answers that differ from a declared intent",
+    "conformance": "run scenarios in Chromium, Firefox ESR and WebKitGTK and compare with their profiles",
+    "explain-error": "recognise a pasted browser CORS error message and explain the fix",
+}
+
+
+def _import_command(name: str) -> CommandModule:
     import importlib
 
-    modules: list[CommandModule] = [importlib.import_module(name) for name in _COMMAND_MODULES]
-    return modules
+    module: CommandModule = importlib.import_module(name)
+    return module
 
 
 class CommandModule(Protocol):
@@ -133,9 +147,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     """Run the CLI; returns the exit status."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    parser = _parser()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in args_list if not a.startswith("-")), None)
+    parser = _parser(chosen)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(args_list)
     except SystemExit as e:  # argparse: --help (0) or a usage error (2)
         return int(e.code or 0)
     try:
