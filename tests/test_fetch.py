@@ -6,7 +6,7 @@ import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cors_spec import Browser, Outcome, Reason, Result, Route, Routes, ServerResponse, WireRequest
+from cors_spec import PROFILES, Browser, Outcome, Reason, Result, Route, Routes, ServerResponse, WireRequest
 from tests.strategies import ORIGINS, header_name, header_value, methods, route_tables, urls
 
 ALLOW_ALL = (
@@ -81,13 +81,14 @@ request_args = st.tuples(
 )
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(ORIGINS), request_args, route_tables())
-def test_no_input_a_page_or_server_can_produce_raises(page: str, args: Args, server: Routes) -> None:
-    """Any request script can make against any route table gives a Result, never an exception;
-    the traced and untraced runs agree; a network error has a reason; readable results are basic or cors."""
-    traced = _run(Browser(page, trace=True), args, server)
-    plain = _run(Browser(page, trace=False), args, server)
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(ORIGINS), request_args, route_tables(), st.sampled_from(sorted(PROFILES)))
+def test_no_input_a_page_or_server_can_produce_raises(page: str, args: Args, server: Routes, profile: str) -> None:
+    """Any request script can make against any route table, under any profile, gives a Result,
+    never an exception; the traced and untraced runs agree; a network error has a reason;
+    readable results are basic or cors."""
+    traced = _run(Browser(page, profile, trace=True), args, server)
+    plain = _run(Browser(page, profile, trace=False), args, server)
     assert attrs.evolve(traced, trace=()) == plain
     assert (traced.outcome is Outcome.NETWORK_ERROR) == (traced.failure is not None)
     if traced.failure is not None and traced.failure.reason.before_network:
