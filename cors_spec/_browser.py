@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
+import attrs
+
 from ._cache import PreflightCache
+from ._classify import is_forbidden_request_header
 from ._construct import Rejected, construct
 from ._elements import element_request
 from ._errors import InputError
@@ -13,7 +16,7 @@ from ._fetch import Fetcher, Server
 from ._origin import Origin, parse_origin, parse_url
 from ._profile import PROFILES, Profile
 from ._request import Api, Credentials, CrossOrigin, Mode, Redirect
-from ._response import ElementLoad, Failure, Outcome, Reason, Result
+from ._response import ElementLoad, Failure, Outcome, Reason, RequestContext, Result
 from ._server import Route, Routes
 from ._trace import Step
 
@@ -119,7 +122,9 @@ class Browser:
             failure = Failure(Reason.INVALID_URL, url, url)
             return Result(Outcome.NETWORK_ERROR, 0, (), "", False, (), failure, None,
                           trace=tuple(trace) if trace is not None else (),
-                          element=ElementLoad(False, None, "the URL does not parse"))
+                          element=ElementLoad(False, None, "the URL does not parse"),
+                          context=RequestContext(self.profile.name, api.value, "GET", (url,),
+                                                 self.page.serialized, self.page.serialized, "no-cors"))
         request = element_request(api, cross, parsed, self.page, self.profile, trace)
         fetcher = Fetcher(self.profile, _as_server(server), self.cache, self.now, trace)
         result = fetcher.fetch_element(request, self.page)
@@ -132,17 +137,25 @@ class Browser:
         server: ServerLike,
     ) -> Result:
         trace: list[Step] | None = [] if self.trace_enabled else None
+        header_list = _as_headers(headers)
         request = construct(
             api=api, page=self.page, page_url=self._page_url, url=url, method=method,
-            headers=_as_headers(headers), mode=mode, credentials=credentials, redirect=redirect,
+            headers=header_list, mode=mode, credentials=credentials, redirect=redirect,
             body=body, upload_listener=upload_listener, profile=self.profile, trace=trace,
         )
+        # For console messages: the forbidden names script tried to set (XHR reports them).
+        refused = tuple(n for n, v in header_list if is_forbidden_request_header(n, v))
         if isinstance(request, Rejected):
+            context = RequestContext(self.profile.name, api.value, method, (url,), self.page.serialized,
+                                     self.page.serialized, mode.value, credentials.value, redirect.value,
+                                     tuple(n for n, _ in header_list), refused)
             return Result(Outcome.NETWORK_ERROR, 0, (), "", False, (), request.failure,
-                          request.exception, trace=tuple(trace) if trace is not None else ())
+                          request.exception, trace=tuple(trace) if trace is not None else (), context=context)
         fetcher = Fetcher(self.profile, _as_server(server), self.cache, self.now, trace)
         result = fetcher.fetch(request)
         self.cache = fetcher.cache
+        if refused and result.context is not None:
+            result = attrs.evolve(result, context=attrs.evolve(result.context, refused_headers=refused))
         return result
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import attrs
 
 from ._errors import InputError
+from ._messages import masked, render
+from ._response import Result
 from ._scenario import Scenario, observation, run_scenario
 
 #: Observation fields compared (element loads add loaded and readable).
@@ -67,6 +69,9 @@ class EngineReport:
     agreeing: int
     disagreements: tuple[Disagreement, ...]
     not_run: tuple[tuple[str, str], ...]  # (scenario, why) the harness could not run
+    #: Failing requests whose console lines were compared, and those printed as predicted.
+    console_compared: int = 0
+    console_agreeing: int = 0
 
     @property
     def unexplained(self) -> tuple[Disagreement, ...]:
@@ -95,6 +100,37 @@ def load_known_differences(path: Path) -> tuple[KnownDifference, ...]:
     return tuple(out)
 
 
+def _console_check(
+    engine: str, seen: object, results: Sequence[Result], observed: Sequence[Mapping[str, object]]
+) -> tuple[int | None, tuple[list[str], list[str]], int, int]:
+    """Compare a scenario's console with the messages predicted for its requests.
+
+    Only scenarios where a request fails are compared (elsewhere the harness's own read
+    probes print lines the model does not predict). Returns the first request whose lines
+    differ (None: all equal), (engine lines, model lines), and the failing requests
+    compared and agreeing. Page-chosen values (``PAGE_CHOSEN``) are masked on both sides.
+    """
+    failing = [i for i, r in enumerate(results) if r.outcome.value == "network-error"
+               or (i < len(observed) and observed[i].get("outcome") == "network-error")]
+    if not isinstance(seen, list) or not failing:
+        return None, ([], []), 0, 0
+    engine_lines = [masked(str(line), engine) for line in seen]
+    chunks = [[masked(m.record(), engine) for m in render(r, ENGINE_PROFILES[engine])] for r in results]
+    first: int | None = None
+    offset = agreeing = 0
+    for i, chunk in enumerate(chunks):
+        if first is None and engine_lines[offset:offset + len(chunk)] != chunk:
+            first = i
+        if first is None and i in failing:
+            agreeing += 1
+        offset += len(chunk)
+    if first is None and offset != len(engine_lines):
+        first = len(chunks) - 1
+        agreeing -= 1 if first in failing else 0
+    model_lines = [line for chunk in chunks for line in chunk]
+    return first, (engine_lines, model_lines), len(failing), agreeing
+
+
 def compare(
     record: Mapping[str, object], scenarios: Mapping[str, Scenario], known: Sequence[KnownDifference] = ()
 ) -> EngineReport:
@@ -106,6 +142,7 @@ def compare(
     compared = agreeing = 0
     disagreements: list[Disagreement] = []
     not_run: list[tuple[str, str]] = []
+    console_compared = console_agreeing = 0
     runs = record.get("scenarios", [])
     assert isinstance(runs, list)
     for run in runs:
@@ -117,6 +154,10 @@ def compare(
         if len(observed) != len(results):
             not_run.append((name, "; ".join(map(str, run.get("errors") or ["no observations"]))))
             continue
+        console_at, console_lines, n_compared, n_agreeing = _console_check(
+            engine, run.get("console"), results, observed)
+        console_compared += n_compared
+        console_agreeing += n_agreeing
         for i, (seen, result) in enumerate(zip(observed, results)):
             mine = observation(result)
             compared += 1
@@ -127,23 +168,27 @@ def compare(
             diff = {f: (seen.get(f), mine.get(f)) for f in fields
                     if f in seen and f in mine and seen.get(f) != mine.get(f)
                     and not (f == "readable" and (seen.get(f) is None or mine.get("loaded") is False))}
+            if i == console_at:
+                # The scenario's console (every request's lines, in order) differs here.
+                diff["console"] = console_lines
             if not diff:
                 agreeing += 1
                 continue
             cover = next((k for k in known if k.covers(engine, name, i)), None)
             disagreements.append(Disagreement(name, i, diff, cover))
     return EngineReport(engine, str(record.get("version", "")), profile, compared, agreeing,
-                        tuple(disagreements), tuple(not_run))
+                        tuple(disagreements), tuple(not_run), console_compared, console_agreeing)
 
 
 def render_report(reports: Sequence[EngineReport]) -> str:
     """The agreement table and every disagreement, for people."""
-    lines = ["engine    version                                   compared  agreeing  known  unexplained  not run",
-             "-" * 100]
+    lines = ["engine    version                                   compared  agreeing  known  unexplained  not run"
+             "  console",
+             "-" * 109]
     for r in reports:
         known = len(r.disagreements) - len(r.unexplained)
         lines.append(f"{r.engine:<9} {r.version[:40]:<41} {r.compared:>8}  {r.agreeing:>8}  {known:>5}  "
-                     f"{len(r.unexplained):>11}  {len(r.not_run):>7}")
+                     f"{len(r.unexplained):>11}  {len(r.not_run):>7}  {r.console_agreeing}/{r.console_compared}")
     for r in reports:
         for d in r.disagreements:
             tag = "known" if d.known else ("FALSE ALLOW" if d.false_allow else "UNEXPLAINED")

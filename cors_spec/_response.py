@@ -135,6 +135,30 @@ class Failure:
     reason: Reason
     detail: str = ""  # the offending method, header name or header value, if any
     url: str = ""  # the URL whose response failed (or the request URL)
+    # What console messages name besides (set by the fetch driver; defaults when unknown):
+    status: int | None = None  # the HTTP status of the response that failed, if one came
+    location: str = ""  # the failing response was a redirect to this URL
+    body_head: str = ""  # the first bytes of a body an element could not decode
+
+
+@attrs.frozen
+class RequestContext:
+    """The request as the console messages name it: the API, the URLs, the page.
+
+    Set on every :class:`Result` the :class:`~cors_spec.Browser` returns.
+    """
+
+    profile: str = ""  # the profile the result was computed with
+    api: str = "fetch"  # an Api value
+    method: str = "GET"
+    url_list: tuple[str, ...] = ()  # up to the URL whose response failed, for a failure
+    page_origin: str = ""  # the page's serialized origin
+    request_origin: str = ""  # the request's serialized origin at the end ("null" once tainted)
+    mode: str = "cors"
+    credentials: str = "same-origin"
+    redirect: str = "follow"
+    header_names: tuple[str, ...] = ()  # request header names, as script wrote them
+    refused_headers: tuple[str, ...] = ()  # forbidden names script tried to set (dropped)
 
 
 @attrs.frozen
@@ -161,6 +185,7 @@ class Result:
     body: str | None = None  # readable body (None when not readable)
     trace: tuple[Step, ...] = ()  # empty unless tracing was on
     element: ElementLoad | None = None  # set for element loads (img, script, ...)
+    context: RequestContext | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -194,6 +219,21 @@ class Result:
             obs["loaded"] = self.element.loaded
             obs["readable"] = self.element.readable
         return obs
+
+    @property
+    def console(self) -> tuple[str, ...]:
+        """The console lines the engine of this result's profile prints, in order."""
+        return self.console_for(self.context.profile if self.context is not None else "spec")
+
+    def console_for(self, profile: str) -> tuple[str, ...]:
+        """The console lines the engine modelled by ``profile`` prints for this result.
+
+        Meant for the profile the result was computed with: another engine may not even
+        fail the same way (``Browser(page, profile)`` gives that engine's own result).
+        """
+        from ._messages import render
+
+        return tuple(m.text for m in render(self, profile))
 
     def explain(self) -> str:
         """The trace rendered for people (plain text)."""

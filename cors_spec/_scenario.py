@@ -283,11 +283,13 @@ def run_scenario(scenario: Scenario, profile: str | Profile = "spec", *, trace: 
 
 
 def observation(result: Result, *, with_trace: bool = False) -> dict[str, object]:
-    """A format-v1 observation with the extra fields: reason, detail, exception, trace."""
+    """A format-v1 observation with the extra fields: reason, detail, exception, console
+    (the lines the profile's engine prints for it), trace."""
     obs = result.observation()
     obs["reason"] = None if result.failure is None else result.failure.reason.value
     obs["detail"] = None if result.failure is None else result.failure.detail
     obs["exception"] = None if result.exception is None else result.exception.value
+    obs["console"] = list(result.console)
     if with_trace:
         obs["trace"] = [s.to_json() for s in result.trace]
     return obs
