@@ -106,7 +106,7 @@ def _parser(chosen: str | None = None) -> argparse.ArgumentParser:
 #: Subcommands that live in their own modules. Each module has
 #: ``add_parser(subparsers) -> None``, which registers a parser and sets its default
 #: ``handler`` to a function ``(args, out, err) -> int``.
-_COMMAND_MODULES: tuple[str, ...] = ("cors_spec._cmd_audit", "cors_spec._cmd_conformance")
+_COMMAND_MODULES: tuple[str, ...] = ("cors_spec._cmd_audit", "cors_spec._cmd_conformance", "cors_spec._cmd_explain_error")
 
 
 #: One line of help per subcommand module, for the top-level --help.
