@@ -152,6 +152,10 @@ EXPLAIN: Final[dict[Reason, tuple[str, str]]] = {
     R.REDIRECT_TO_NON_HTTP_SCHEME: (
         "The request was redirected to a URL whose scheme is not http or https.",
         "Redirect to an http(s) URL."),
+    R.INVALID_LOCATION: (
+        "The response is a redirect whose Location does not parse as a URL (or appears twice with different "
+        "values).",
+        "Send one Location header with a valid URL."),
     R.TOO_MANY_REDIRECTS: (
         "The request was redirected more than {limit} times (a redirect loop).",
         "Fix the loop: the final URL must answer without redirecting."),
@@ -183,6 +187,9 @@ EXPLAIN: Final[dict[Reason, tuple[str, str]]] = {
     R.LOAD_MIME_TYPE_MISMATCH: (
         "Module scripts need a JavaScript MIME type and stylesheets text/css; the response said {mime}.",
         "Serve it with Content-Type: text/javascript (module) or text/css (stylesheet)."),
+    R.LOAD_STATUS_NOT_OK: (
+        "A script, stylesheet or media element needs an ok status (200-299); the response was an error page.",
+        "Fix the URL or the server so it answers 200 with the resource."),
     R.LOAD_UNDECODABLE: (
         "The body is not a font (or image) the browser can decode.",
         "Serve the actual font file (check the URL does not return an HTML error page)."),
@@ -393,6 +400,8 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
     elif reason is R.REDIRECT_TO_NON_HTTP_SCHEME:
         location = "data:text/plain,hi" if template == "webkit.redirect-non-cors-scheme" else "ftp://other.example/file"
         routes.append({"url": url, "status": 302, "headers": ok + [["Location", location]]})
+    elif reason is R.INVALID_LOCATION:
+        routes.append({"url": url, "status": 302, "headers": ok + [["Location", "http://[bad"]]})
     elif reason is R.TOO_MANY_REDIRECTS:
         routes.append({"url": url, "status": 302, "headers": ok + [["Location", url]]})
     elif reason is R.REDIRECT_MODE_ERROR:
@@ -412,6 +421,10 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
             request["mode"] = "no-cors"
     elif reason is R.BAD_PORT:
         request["url"] = f"http://{_host(target.origin.serialized)}:6000/"
+    elif reason is R.LOAD_STATUS_NOT_OK:
+        origin = target.origin.serialized
+        request = {"api": "script", "url": url}
+        routes.append({"url": url, "status": 404, "headers": [["Content-Type", "text/javascript"]], "body": ""})
     elif reason in (R.BLOCKED_BY_MIME_TYPE, R.BLOCKED_BY_NOSNIFF, R.LOAD_MIME_TYPE_MISMATCH, R.LOAD_UNDECODABLE):
         origin = target.origin.serialized  # same-origin: the MIME rules, not CORS
         mime = values.get("mime") or ("image/png" if reason is R.BLOCKED_BY_MIME_TYPE else "text/plain")

@@ -143,3 +143,12 @@ def test_recognise_only_templates_are_never_rendered() -> None:
             for m in scenario_console(run_scenario(SCENARIOS[name], engine), engine):
                 rendered.add(m.template)
     assert not rendered & RECOGNISED_ONLY
+
+
+def test_errors_page_is_up_to_date() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_errors_doc.py"), "--check"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
