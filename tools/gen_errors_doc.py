@@ -54,7 +54,16 @@ def build() -> str:
             "  `Cannot load image`, a classic script); it names the request's origin (`null` once tainted)",
             "  and checks a preflight's status before its headers.",
             "- No engine printed a warning for `Access-Control-Allow-Headers: *` covering `Authorization`.",
-            "", "## Contents", ""]
+            "", "How the comparison with the real engines works: each request's messages are printed while it",
+            "runs, and a scenario's requests run one after the other, so a scenario's console is its",
+            "requests' messages in request order (`cors_spec._messages.scenario_console`). Scenarios where a",
+            "request fails are compared line by line, with the harness's channel prefix (Firefox",
+            "`javascript error`, WebKit `SECURITY ERROR` / `JS ERROR`); the values the page chooses (the",
+            "document's URL in Firefox's same-origin-mode message, the @font-face family) are masked on both",
+            "sides. A difference is a conformance disagreement (field `console`) unless",
+            "`conformance/known-differences.json` lists it. In Python: `result.console` (the lines of the",
+            "result's own profile), `result.console_for(profile)`, and the `console` field of",
+            "`cors-spec run --json`.", "", "## Contents", ""]
     reasons = [r for r in Reason if r not in THROWN]
     out += [f"- [`{r.value}`](#{r.value})" for r in reasons]
     out += [f"- thrown before anything is sent: {', '.join(f'`{r.value}`' for r in THROWN)} (an exception, "
