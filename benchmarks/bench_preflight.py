@@ -137,6 +137,36 @@ def cold(cmd: list[str], runs: int = 15) -> float:
     return statistics.median(times)
 
 
+def hypothesis_share(examples: int = 2000) -> tuple[float, float]:
+    """Seconds per example of a hypothesis test drawing browser requests from
+    cors_spec.strategies, with and without simulating each one: how much of an oracle
+    test's time the simulator takes."""
+    from hypothesis import HealthCheck, given, settings
+
+    from cors_spec.strategies import browser_requests
+
+    routes = ROUTES
+    config = settings(max_examples=examples, database=None, deadline=None, derandomize=True,
+                      suppress_health_check=list(HealthCheck))
+
+    @config
+    @given(browser_requests(url=URL))
+    def draw_only(req: Any) -> None:
+        assert req.page
+
+    @config
+    @given(browser_requests(url=URL))
+    def draw_and_simulate(req: Any) -> None:
+        req.run(Browser(req.page, trace=False), routes)
+
+    t0 = time.perf_counter()
+    draw_only()
+    t1 = time.perf_counter()
+    draw_and_simulate()
+    t2 = time.perf_counter()
+    return (t1 - t0) / examples, (t2 - t1) / examples
+
+
 def main() -> None:
     app = starlette_app()
     off = per_call(lambda: simulate(False))
@@ -153,6 +183,9 @@ def main() -> None:
     print(f"(b') starlette CORSMiddleware, each call awaited on an asyncio loop : {star_loop * 1e6:8.1f} us")
     print(f"    ratio trace off / starlette on a loop = {off / star_loop:.2f}  (target <= 0.5)")
     print(f"    ratio trace on  / starlette on a loop = {on / star_loop:.2f}  (target <= 1.5)")
+    draw, both = hypothesis_share()
+    print(f"(d) hypothesis, per example: drawing a request {draw * 1e6:.0f} us; drawing and simulating it "
+          f"{both * 1e6:.0f} us (the simulator's share: {(both - draw) / both:.0%})")
     py = cold([sys.executable, "-c", "pass"])
     cli = cold([sys.executable, "-m", "cors_spec", "run", str(ROOT / "examples" / "simple-get-allowed.json")])
     print(f"(c) python -c pass: {py * 1e3:.1f} ms; cors-spec run one file: {cli * 1e3:.1f} ms; "
