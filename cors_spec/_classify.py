@@ -8,7 +8,10 @@ hot ones are plain set lookups.
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from ._profile import Profile
 
 # https://fetch.spec.whatwg.org/#cors-safelisted-method
 CORS_SAFELISTED_METHODS: Final = frozenset({"GET", "HEAD", "POST"})
@@ -169,20 +172,33 @@ def has_unsafe_byte(value: str) -> bool:
     return _UNSAFE_RE.search(value) is not None
 
 
-def is_cors_safelisted_request_header(name: str, value: str) -> bool:
-    """https://fetch.spec.whatwg.org/#cors-safelisted-request-header"""
+def is_cors_safelisted_request_header(name: str, value: str, profile: Profile | None = None) -> bool:
+    """https://fetch.spec.whatwg.org/#cors-safelisted-request-header
+
+    ``profile`` carries the engines' departures from these rules (None: the spec's).
+    """
     # 1. value longer than 128 bytes
     if len(value) > 128:
         return False
     # 2. switch on the lowercased name
     lname = name.lower()
     if lname == "accept":
-        return not has_unsafe_byte(value)
+        # Profile choice: engines that count bytes 0x80-0xFF as unsafe.
+        return not has_unsafe_byte(value) and not (profile is not None and profile.safelist_non_ascii_unsafe
+                                                   and not value.isascii())
     if lname in ("accept-language", "content-language"):
         return _LANGUAGE_RE.match(value) is not None
     if lname == "content-type":
         if has_unsafe_byte(value):
             return False
+        if profile is not None:
+            # Profile choice: non-ASCII bytes, and a trailing empty parameter after another one.
+            if profile.safelist_non_ascii_unsafe and not value.isascii():
+                return False
+            stripped = value.strip(_HTTP_WHITESPACE)
+            if (profile.content_type_trailing_empty_parameter_unsafe and stripped.endswith(";")
+                    and stripped.count(";") >= 2):
+                return False
         essence = mime_type_essence(value)
         return essence in (
             "application/x-www-form-urlencoded",
@@ -190,15 +206,22 @@ def is_cors_safelisted_request_header(name: str, value: str) -> bool:
             "text/plain",
         )
     if lname == "range":
+        if profile is not None and profile.range_unit_case_insensitive and value[:5].lower() == "bytes":
+            # Profile choice: an engine that reads the unit case-insensitively.
+            value = "bytes" + value[5:]
         parsed = parse_single_range(value, allow_whitespace=False)
-        return parsed is not None and parsed[0] is not None
+        if parsed is None or parsed[0] is None:
+            return False
+        # Profile choice: the largest number an engine's range parser takes.
+        limit = None if profile is None else profile.range_max_value
+        return limit is None or all(v is None or v <= limit for v in parsed)
     return False
 
 
-def is_no_cors_safelisted_request_header(name: str, value: str) -> bool:
+def is_no_cors_safelisted_request_header(name: str, value: str, profile: Profile | None = None) -> bool:
     """https://fetch.spec.whatwg.org/#no-cors-safelisted-request-header"""
     return name.lower() in NO_CORS_SAFELISTED_NAMES and is_cors_safelisted_request_header(
-        name, value
+        name, value, profile
     )
 
 
@@ -208,6 +231,7 @@ def cors_unsafe_request_header_names(
     combined: bool = False,
     limit: int | None = 1024,
     unique: bool = True,
+    profile: Profile | None = None,
 ) -> tuple[str, ...]:
     """Names that need a preflight: lowercased, unique, sorted.
 
@@ -232,7 +256,7 @@ def cors_unsafe_request_header_names(
     size = 0
     # 4. each header is safelisted or not
     for name, value in headers:
-        if is_cors_safelisted_request_header(name, value):
+        if is_cors_safelisted_request_header(name, value, profile):
             potentially_unsafe.append(name)
             size += len(value)
         else:

@@ -50,7 +50,7 @@ def _throw(
 
 def _append_header(
     headers: list[tuple[str, str]], name: str, value: str, no_cors: bool,
-    trace: Recorder | None, api: Api,
+    trace: Recorder | None, api: Api, profile: Profile | None = None,
 ) -> Rejected | None:
     """Headers append (fetch) or setRequestHeader (XHR) through the request guard.
 
@@ -84,7 +84,7 @@ def _append_header(
     # 3.1-3.4 the no-CORS guard: the combined value must stay no-CORS-safelisted
     if no_cors:
         combined = value if existing is None else existing + ", " + value
-        if not is_no_cors_safelisted_request_header(name, combined):
+        if not is_no_cors_safelisted_request_header(name, combined, profile):
             if trace is not None:
                 trace.append(Step(A, "3.4", Decision.DROPPED, (("name", name), ("value", value),
                                   ("guard", "request-no-cors"))))
@@ -175,7 +175,7 @@ def _construct_fetch(
     # 33. the init headers go through the guard one by one
     headers: list[tuple[str, str]] = []
     for name, value in init_headers:
-        rejected = _append_header(headers, name, value, no_cors, trace, Api.FETCH)
+        rejected = _append_header(headers, name, value, no_cors, trace, Api.FETCH, profile)
         if rejected is not None:
             return attrs.evolve(rejected, failure=attrs.evolve(rejected.failure, url=parsed.href))
     # 35. no body on GET or HEAD
@@ -184,7 +184,7 @@ def _construct_fetch(
                       (("method", method), ("body", "present")), parsed.href)
     # 37. a string body brings Content-Type text/plain;charset=UTF-8 unless one is set
     if body is not None and not header_contains(tuple(headers), "content-type"):
-        _append_header(headers, "Content-Type", _TEXT_PLAIN, no_cors, trace, Api.FETCH)
+        _append_header(headers, "Content-Type", _TEXT_PLAIN, no_cors, trace, Api.FETCH, profile)
     _add_defaults(headers, profile, trace)
     return Request(
         method=method,

@@ -36,6 +36,16 @@ _ACAO_REASONS: Final = {
 }
 
 
+def _parses_as_url(value: str) -> bool:
+    """Whether the header's bytes, read as UTF-8, parse as a URL (Chromium's test for an
+    invalid Access-Control-Allow-Origin value)."""
+    try:
+        text = value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return False
+    return parse_url(text) is not None
+
+
 def cors_check(
     serialized_origin: str,
     include: bool,
@@ -77,7 +87,7 @@ def cors_check(
             reason = wildcard
         elif _several_values(origin, headers, multiple):
             reason = several
-        elif origin != "null" and parse_url(origin) is None:
+        elif origin != "null" and not _parses_as_url(origin):
             reason = invalid
         else:
             reason = mismatch
@@ -129,6 +139,7 @@ def evaluate_preflight(
     url: str,
     profile: Profile,
     trace: Recorder | None,
+    same_origin_target: bool = False,
 ) -> tuple[list[str], list[str]] | Failure:
     """CORS-preflight fetch step 7: judge the preflight response.
 
@@ -153,10 +164,12 @@ def evaluate_preflight(
     if (profile.preflight_redirect_checked_first and status in REDIRECT_STATUSES
             and lowered_get(headers, "location") is not None):
         return status_failure()
-    failure = cors_check(serialized_origin, include, headers, url, trace, preflight=True,
-                         multiple=profile.allow_origin_multiple)
-    if failure is not None:
-        return failure
+    # Profile choice: an engine that skips the check when the preflight goes to its own origin.
+    if not (same_origin_target and profile.preflight_same_origin_skips_cors_check):
+        failure = cors_check(serialized_origin, include, headers, url, trace, preflight=True,
+                             multiple=profile.allow_origin_multiple)
+        if failure is not None:
+            return failure
     if not ok:
         return status_failure()
     if trace is not None:
@@ -233,6 +246,8 @@ def preflight_max_age(headers: HeaderList, profile: Profile, trace: Recorder | N
         raw = lowered_get(headers, "access-control-max-age") or ""
         if profile.max_age_negative_is_zero and raw.startswith("-") and raw[1:].isdigit():
             max_age, why = 0, "negative: 0"
+        elif profile.max_age_plus_sign and raw.startswith("+") and raw[1:].isdigit() and raw[1:].isascii():
+            max_age, why = int(raw[1:]), "given with a plus sign"
         else:
             max_age, why = profile.max_age_on_invalid, "invalid"
     else:

@@ -107,7 +107,8 @@ class Fetcher:
         """CORS-unsafe request-header names, with this profile's choices."""
         p = self.profile
         return cors_unsafe_request_header_names(
-            headers, combined=p.safelist_combined_values, limit=p.safelist_total_limit, unique=p.acrh_unique)
+            headers, combined=p.safelist_combined_values, limit=p.safelist_total_limit, unique=p.acrh_unique,
+            profile=p)
 
     def _preflight_origin(self, request: Request) -> str:
         """The serialized origin the preflight carries, is checked against and is cached under.
@@ -379,6 +380,7 @@ class Fetcher:
             method=request.method, request_header_names=tuple(n for n, _ in request.headers),
             unsafe_names=unsafe_names, use_cors_preflight=request.use_cors_preflight,
             url=url, profile=self.profile, trace=t,
+            same_origin_target=origin == request.current_url.origin.serialized,
         )
         if isinstance(judged, Failure):
             judged = attrs.evolve(judged, status=net.status, location=_redirect_target(net, request))
@@ -443,6 +445,9 @@ class Fetcher:
         # The wire's field parsing strips whitespace around each value. Names are
         # case-insensitive: they are lowercased once here, as Headers iteration shows them.
         resp_headers = tuple((n.lower(), v.strip(" \t")) for n, v in answer.headers)
+        if self.profile.empty_header_lines_ignored:
+            # Profile choice: an engine that drops empty lines when combining.
+            resp_headers = tuple(h for h in resp_headers if h[1] or h[0] == "access-control-allow-origin")
         if t is not None:
             t.append(Step(Algorithm.HTTP_NETWORK_OR_CACHE_FETCH, "11.2", Decision.RECEIVED, (
                 ("status", str(answer.status)),) + tuple((n, v) for n, v in resp_headers

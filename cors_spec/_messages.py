@@ -27,6 +27,7 @@ from typing import Final
 
 import attrs
 
+from ._classify import is_token
 from ._origin import parse_url, same_origin
 from ._response import Failure, Reason, RequestContext, Result
 
@@ -159,6 +160,8 @@ class Catalog:
             for name in _PLACEHOLDER.findall(t.text):
                 if name in OPTIONAL:
                     full[name] = OPTIONAL[name].format(**values) if values.get(name) else ""
+            if "value" in full:
+                full["value"] = display_bytes(self.engine, full["value"])
             text = t.text.format(**full)
             shown = tuple((k, v) for k, v in values.items() if k not in OPTIONAL)
             out.append(ConsoleMessage(self.engine, tid, text, t.channel, shown))
@@ -166,6 +169,34 @@ class Catalog:
 
 
 # -- shared helpers ----------------------------------------------------------------------
+
+
+def display_bytes(engine: str, value: str) -> str:
+    """How an engine's console shows header bytes (held one character per byte).
+
+    Chromium escapes bytes above 0x7F as \\uXXXX; Firefox decodes the bytes as UTF-8
+    (invalid sequences become U+FFFD); WebKit does the same and then writes that text's
+    UTF-8 bytes as if they were Latin-1.
+    """
+    if value.isascii():
+        return value
+    if engine == "chromium":
+        return "".join(c if c < "\x80" else f"\\u{ord(c):04X}" for c in value)
+    raw = value.encode("latin-1", "replace")
+    if engine == "firefox":
+        return raw.decode("utf-8", "replace")
+    if engine == "webkit":
+        return raw.decode("utf-8", "replace").encode("utf-8").decode("latin-1")
+    return value
+
+
+def first_bad_token(value: str) -> str:
+    """The first item of a #token list that is not a token (what Firefox names)."""
+    for item in value.split(","):
+        item = item.strip(" \t")
+        if item and not is_token(item):
+            return item
+    return value
 
 _ACAO_REASONS: Final = {
     Reason.MISSING_ALLOW_ORIGIN_HEADER: Reason.PREFLIGHT_MISSING_ALLOW_ORIGIN_HEADER,
@@ -482,8 +513,10 @@ def _firefox(catalog: Catalog, f: Failure | None, c: RequestContext) -> Out:
     per_value = {
         R.METHOD_DISALLOWED_BY_PREFLIGHT_RESPONSE: ("firefox.method-not-found", {}),
         R.HEADER_DISALLOWED_BY_PREFLIGHT_RESPONSE: ("firefox.header-not-allowed", {"name": f.detail}),
-        R.INVALID_ALLOW_METHODS_PREFLIGHT_RESPONSE: ("firefox.invalid-allow-methods", {"value": f.detail}),
-        R.INVALID_ALLOW_HEADERS_PREFLIGHT_RESPONSE: ("firefox.invalid-allow-headers", {"value": f.detail}),
+        R.INVALID_ALLOW_METHODS_PREFLIGHT_RESPONSE: ("firefox.invalid-allow-methods",
+                                                     {"value": first_bad_token(f.detail)}),
+        R.INVALID_ALLOW_HEADERS_PREFLIGHT_RESPONSE: ("firefox.invalid-allow-headers",
+                                                     {"value": first_bad_token(f.detail)}),
         R.PREFLIGHT_INVALID_STATUS: ("firefox.preflight-not-ok", {"status": status}),
     }
     if r in per_value:

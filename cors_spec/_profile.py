@@ -46,6 +46,19 @@ class Profile:
     #: Spec: Access-Control-Request-Headers names are unique. False: a name set twice is
     #: listed twice. (preflight-acrh-sorted-lowercase)
     acrh_unique: bool = True
+    #: Spec: bytes 0x80-0xFF are not CORS-unsafe request-header bytes. True: they make
+    #: Accept and Content-Type values unsafe. (diff-accept-obs-text)
+    safelist_non_ascii_unsafe: bool = False
+    #: Spec: a Content-Type is safelisted when it parses as a MIME type. True: a value ending
+    #: in an empty parameter after another ";" (`text/plain;a=b;`) is unsafe.
+    #: (diff-content-type-trailing-semicolon-forms)
+    content_type_trailing_empty_parameter_unsafe: bool = False
+    #: Spec: a Range's numbers have no upper bound. An engine's parser takes numbers up to
+    #: this value; larger ones make Range unsafe. (diff-range-64-bit-limits)
+    range_max_value: int | None = None
+    #: Spec: the Range unit is the literal `bytes`. True: any case (`Bytes=0-1`).
+    #: (diff-range-prefix-case)
+    range_unit_case_insensitive: bool = False
     #: XHR send(): spec: an upload listener sets the use-CORS-preflight flag. True: only
     #: when there is a body. (xhr-upload-listener-no-body)
     xhr_upload_listener_needs_body: bool = False
@@ -71,6 +84,14 @@ class Profile:
     #: request's method counts as allowed. False: engines that lack step 7.4.
     #: (xhr-upload-listener-put-no-acam)
     preflight_flag_allows_unlisted_method: bool = True
+    #: Spec: a preflight response must pass the CORS check. True: a preflight whose URL is
+    #: same origin with the origin it carries skips the Access-Control-Allow-Origin check
+    #: (only with ``preflight_origin_tainted`` False). (diff-redirect-preflighted-put-to-page-origin)
+    preflight_same_origin_skips_cors_check: bool = False
+    #: Spec: header lines with empty values take part in combining ("", "true" is ", true").
+    #: True: empty lines are dropped (Access-Control-Allow-Origin excepted).
+    #: (diff-acac-true-and-empty-line)
+    empty_header_lines_ignored: bool = False
     #: Spec: the preflight after a tainting redirect carries `Origin: null` like the request
     #: itself. False: it carries the page's origin, is checked against it and cached under
     #: it. (redirect-preflighted-put-307-tainted)
@@ -87,6 +108,9 @@ class Profile:
     #: Spec: a negative value fails delta-seconds parsing, so it means the default. True:
     #: it means 0 (nothing cached). (cache-max-age-negative-defaults-to-5)
     max_age_negative_is_zero: bool = False
+    #: Spec: `+5` fails delta-seconds parsing. True: a leading plus sign is accepted.
+    #: (diff-cache-max-age-plus-sign)
+    max_age_plus_sign: bool = False
     #: The imposed limit on max-age (step 7.10; user-agent defined; None = no limit).
     max_age_cap: int | None = None
     #: Spec: one entry per allowed method and per allowed header name, refreshed or added.
@@ -199,6 +223,8 @@ CHROMIUM = attrs.evolve(
     location_duplicates="identical",
     redirect_userinfo_always_fails=True,
     preflight_redirect_checked_first=True,
+    range_max_value=2**63 - 2,
+    max_age_plus_sign=True,
     element_same_origin_cors_origin=frozenset({"img", "script", "stylesheet", "module-script", "font"}),
     stylesheet_requires_css_mime=False,
 )
@@ -225,6 +251,11 @@ FIREFOX = attrs.evolve(
     location_duplicates="identical",
     preflight_sticky_across_redirects=True,
     allow_origin_multiple="lines",
+    safelist_non_ascii_unsafe=True,
+    content_type_trailing_empty_parameter_unsafe=True,
+    range_max_value=2**64 - 1,
+    empty_header_lines_ignored=True,
+    preflight_same_origin_skips_cors_check=True,
 )
 
 #: WebKitGTK 2.50 (Debian libwebkit2gtk-4.1-0 2.50.6), measured with the harness. The
@@ -257,6 +288,9 @@ WEBKIT = attrs.evolve(
     preflight_status_checked_first=True,
     allow_origin_multiple="comma",
     font_cors=False,
+    range_max_value=2**64 - 1,
+    range_unit_case_insensitive=True,
+    max_age_plus_sign=True,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (SPEC, CHROMIUM, FIREFOX, WEBKIT)}
@@ -297,6 +331,13 @@ FIELD_EVIDENCE: dict[str, str] = {
     "element_same_origin_cors_origin": "element-img-same-origin-basic-anonymous",
     "stylesheet_requires_css_mime": "element-stylesheet-text-plain-error",
     "font_cors": "element-font-cross-origin-no-acao-error",
+    "safelist_non_ascii_unsafe": "diff-accept-obs-text",
+    "content_type_trailing_empty_parameter_unsafe": "diff-content-type-trailing-semicolon-forms",
+    "range_max_value": "diff-range-64-bit-limits",
+    "range_unit_case_insensitive": "diff-range-prefix-case",
+    "max_age_plus_sign": "diff-cache-max-age-plus-sign",
+    "preflight_same_origin_skips_cors_check": "diff-redirect-preflighted-put-to-page-origin",
+    "empty_header_lines_ignored": "diff-acac-true-and-empty-line",
     "preflight_status_checked_first": "msg-preflight-check-order",
     "preflight_redirect_checked_first": "msg-preflight-check-order",
     "allow_origin_multiple": "check-acao-two-origins-one-line",
