@@ -311,6 +311,10 @@ _TEMPLATE_APIS: Final = {"firefox.stylesheet-mime": "stylesheet", "webkit.styles
 def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: str = "") -> dict[str, object]:
     """A minimal format-v1 scenario whose run (under ``engine``'s profile) fails for ``reason``
     (and prints the message of ``template``, when given)."""
+    # A pasted value is text; header values are bytes (one character each): characters
+    # beyond U+00FF (e.g. Firefox's U+FFFD) become their UTF-8 bytes.
+    values = {k: v if all(c <= "\xff" for c in v) else v.encode("utf-8").decode("latin-1")
+              for k, v in values.items()}
     url = values.get("url") or values.get("redirect_location") or _DEFAULT_URL
     target = parse_url(url)
     if target is None or not target.is_http:

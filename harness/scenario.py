@@ -9,10 +9,10 @@ Everything the harness reports is mapped back to the scenario's own URLs.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
-import base64
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
