@@ -62,8 +62,18 @@ def _scope(method: str, headers: list[tuple[bytes, bytes]]) -> Scope:
             "client": ("127.0.0.1", 5000)}
 
 
-def starlette_round(app: Any) -> None:
-    """One preflight and one actual request through the middleware, run without an event loop."""
+def _drive(coro: Any) -> None:
+    """Run an ASGI call that never suspends, without an event loop."""
+    try:
+        coro.send(None)
+    except StopIteration:
+        return
+    raise RuntimeError("the ASGI call suspended")  # pragma: no cover
+
+
+def starlette_round(app: Any, run: Callable[[Any], Any] = _drive) -> None:
+    """One preflight and one actual request through the middleware; ``run`` awaits each call
+    (default: driven directly, no event loop)."""
     sent: list[Message] = []
 
     async def receive() -> Message:
@@ -78,33 +88,7 @@ def starlette_round(app: Any) -> None:
                            (b"access-control-request-headers", b"x-token")]),
         _scope("PUT", [(b"origin", origin), (b"x-token", b"t"), (b"content-type", b"text/plain;charset=UTF-8")]),
     ):
-        coro = app(scope, receive, send)
-        try:
-            coro.send(None)
-        except StopIteration:
-            pass
-        else:  # pragma: no cover - the middleware never suspends here
-            raise RuntimeError("the ASGI call suspended")
-    assert sent[0]["status"] == 200 and len(sent) == 4
-
-
-def starlette_round_with_loop(app: Any, loop: asyncio.AbstractEventLoop) -> None:
-    """The same two ASGI calls, each awaited on an event loop (how ASGI apps are called)."""
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"{}", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    origin = PAGE.encode()
-    for scope in (
-        _scope("OPTIONS", [(b"origin", origin), (b"access-control-request-method", b"PUT"),
-                           (b"access-control-request-headers", b"x-token")]),
-        _scope("PUT", [(b"origin", origin), (b"x-token", b"t"), (b"content-type", b"text/plain;charset=UTF-8")]),
-    ):
-        loop.run_until_complete(app(scope, receive, send))
+        run(app(scope, receive, send))
     assert sent[0]["status"] == 200 and len(sent) == 4
 
 
@@ -173,7 +157,7 @@ def main() -> None:
     on = per_call(lambda: simulate(True))
     star = per_call(lambda: starlette_round(app))
     loop = asyncio.new_event_loop()
-    star_loop = per_call(lambda: starlette_round_with_loop(app, loop))
+    star_loop = per_call(lambda: starlette_round(app, loop.run_until_complete))
     loop.close()
     print(f"(a) simulate, trace off : {off * 1e6:8.1f} us")
     print(f"(a) simulate, trace on  : {on * 1e6:8.1f} us")
