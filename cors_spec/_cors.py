@@ -178,18 +178,16 @@ def evaluate_preflight(
     methods = extract_header_list_values(headers, "access-control-allow-methods")
     header_names = extract_header_list_values(headers, "access-control-allow-headers")
     # 7.3 either fails to parse
-    if methods is FAILURE:
-        if trace is not None:
-            trace.append(Step(A, "7.3", Decision.FAILURE, (
-                ("access-control-allow-methods", lowered_get(headers, "access-control-allow-methods") or ""),)))
-        return Failure(Reason.INVALID_ALLOW_METHODS_PREFLIGHT_RESPONSE,
-                       lowered_get(headers, "access-control-allow-methods") or "", url)
-    if header_names is FAILURE:
-        if trace is not None:
-            trace.append(Step(A, "7.3", Decision.FAILURE, (
-                ("access-control-allow-headers", lowered_get(headers, "access-control-allow-headers") or ""),)))
-        return Failure(Reason.INVALID_ALLOW_HEADERS_PREFLIGHT_RESPONSE,
-                       lowered_get(headers, "access-control-allow-headers") or "", url)
+    for parsed, name, reason in (
+        (methods, "access-control-allow-methods", Reason.INVALID_ALLOW_METHODS_PREFLIGHT_RESPONSE),
+        (header_names, "access-control-allow-headers", Reason.INVALID_ALLOW_HEADERS_PREFLIGHT_RESPONSE),
+    ):
+        if parsed is FAILURE:
+            value = lowered_get(headers, name) or ""
+            if trace is not None:
+                trace.append(Step(A, "7.3", Decision.FAILURE, ((name, value),)))
+            return Failure(reason, value, url)
+    assert methods is not FAILURE and header_names is not FAILURE
     # 7.4 the use-CORS-preflight flag with no methods header: the method counts as allowed
     # Profile choice: engines without step 7.4.
     if methods is None:
