@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-EXAMPLES = ROOT.parent / "shared" / "examples"
+# A copy of the 15 example scenarios with what the three engines did (from the project's
+# shared notes), kept here so the tests need nothing beside the repository.
+EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -22,7 +24,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def examples_dir() -> Path:
-    """The shared example scenarios (beside the repository, or $HARNESS_EXAMPLES)."""
+    """The example scenarios (tests/harness/examples, or $HARNESS_EXAMPLES)."""
     env = os.environ.get("HARNESS_EXAMPLES")
     return Path(env) if env else EXAMPLES
 
