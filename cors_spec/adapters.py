@@ -135,8 +135,9 @@ def _is_asgi2(app: Any) -> bool:
     return len(params) == 1
 
 
-def asgi(app: Any) -> AppServer:
+def asgi(target: object) -> AppServer:
     """An ASGI application (version 3, or 2 when its call takes only the scope)."""
+    app: Any = target
     asgi2 = _is_asgi2(app)
 
     async def run(wire: WireRequest) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -198,8 +199,9 @@ def asgi(app: Any) -> AppServer:
 # --- WSGI -------------------------------------------------------------------------------------
 
 
-def wsgi(app: Any) -> AppServer:
+def wsgi(target: object) -> AppServer:
     """A WSGI application (PEP 3333)."""
+    app: Any = target
 
     def handle(wire: WireRequest) -> ServerResponse:
         t = _target(wire.url)
@@ -248,10 +250,11 @@ def wsgi(app: Any) -> AppServer:
 # --- aiohttp ----------------------------------------------------------------------------------
 
 
-def aiohttp_app(app: Any) -> AppServer:
+def aiohttp_app(target: object) -> AppServer:
     """An ``aiohttp.web.Application``: its router, middlewares and response signals run in-process."""
     import importlib
 
+    app: Any = target
     aio: Any = importlib.import_module("aiohttp")
     streams: Any = importlib.import_module("aiohttp.streams")
     web: Any = importlib.import_module("aiohttp.web")
