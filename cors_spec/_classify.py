@@ -226,21 +226,20 @@ def is_no_cors_safelisted_request_header(name: str, value: str, profile: Profile
 
 
 def cors_unsafe_request_header_names(
-    headers: tuple[tuple[str, str], ...],
-    *,
-    combined: bool = False,
-    limit: int | None = 1024,
-    unique: bool = True,
-    profile: Profile | None = None,
+    headers: tuple[tuple[str, str], ...], profile: Profile | None = None
 ) -> tuple[str, ...]:
     """Names that need a preflight: lowercased, unique, sorted.
 
     https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names
 
-    The keyword arguments are profile choices: ``combined`` tests the combined value of
-    each name instead of each header, ``limit`` is the safelisted total (None: none),
-    ``unique`` False keeps a name once per header.
+    ``profile`` carries the engines' departures (None: the spec): testing the combined
+    value of each name instead of each header, another safelisted total or none, and
+    keeping a name once per header.
     """
+    # Profile choice: combined values, the safelisted total, unique names.
+    combined = profile is not None and profile.safelist_combined_values
+    limit = 1024 if profile is None else profile.safelist_total_limit
+    unique = profile is None or profile.acrh_unique
     if combined:
         merged: dict[str, tuple[str, str]] = {}
         for name, value in headers:

@@ -105,10 +105,7 @@ class Fetcher:
 
     def unsafe_names(self, headers: HeaderList) -> tuple[str, ...]:
         """CORS-unsafe request-header names, with this profile's choices."""
-        p = self.profile
-        return cors_unsafe_request_header_names(
-            headers, combined=p.safelist_combined_values, limit=p.safelist_total_limit, unique=p.acrh_unique,
-            profile=p)
+        return cors_unsafe_request_header_names(headers, self.profile)
 
     def _preflight_origin(self, request: Request) -> str:
         """The serialized origin the preflight carries, is checked against and is cached under.
