@@ -35,6 +35,7 @@ class KnownDifference:
     scenario: str
     request: int | None  # None: every request of the scenario
     why: str
+    flaky: bool = False  # the engine behaves both ways across runs
 
     def covers(self, engine: str, scenario: str, request: int) -> bool:
         return (self.engine in ("*", engine) and self.scenario == scenario
@@ -96,7 +97,8 @@ def load_known_differences(path: Path) -> tuple[KnownDifference, ...]:
             raise InputError(f"$[{i}]", "needs engine, scenario and why", file=str(path))
         request = item.get("request")
         out.append(KnownDifference(str(item["engine"]), str(item["scenario"]),
-                                   None if request is None else int(request), str(item["why"])))
+                                   None if request is None else int(request), str(item["why"]),
+                                   bool(item.get("flaky", False))))
     return tuple(out)
 
 

@@ -38,7 +38,8 @@ def test_known_differences_are_all_still_needed() -> None:
     for record in RECORDS:
         report = compare(json.loads(record.read_text()), SCENARIOS, KNOWN)
         used |= {d.known for d in report.disagreements if d.known is not None}
-    assert set(KNOWN) == used, f"stale known differences: {set(KNOWN) - used}"
+    steady = {k for k in KNOWN if not k.flaky}  # a flaky one may not show in a given run
+    assert steady <= used, f"stale known differences: {steady - used}"
 
 
 def test_conformance_doc_is_up_to_date() -> None:

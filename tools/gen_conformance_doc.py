@@ -142,7 +142,8 @@ def render() -> str:
                      f"{len(r.not_run)} |")
     lines += ["", "### Known differences", "", "| engine | scenario | request | why |", "|---|---|---|---|"]
     for k in known:
-        lines.append(f"| {k.engine} | `{k.scenario}` | {'all' if k.request is None else k.request} | {k.why} |")
+        lines.append(f"| {k.engine} | `{k.scenario}` | {'all' if k.request is None else k.request} | "
+                     f"{'(flaky) ' if k.flaky else ''}{k.why} |")
     lines += ["", "### Scenarios the harness cannot run", ""]
     not_run = sorted({(n, w) for r in reports for n, w in r.not_run})
     lines += [f"- `{n}`: {w}" for n, w in not_run] or ["(none)"]
