@@ -39,6 +39,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--known", type=Path, default=DEFAULT_KNOWN, metavar="FILE",
                    help=f"known, explained differences (default: {DEFAULT_KNOWN})")
     p.add_argument("--json", action="store_true", help="print the reports as JSON")
+    p.add_argument("--retries", type=int, default=0, metavar="N",
+                   help="run scenarios with an unexplained difference again, up to N times; a scenario "
+                        "that then agrees is reported as flaky instead of failing (default 0)")
     p.set_defaults(handler=run)
 
 
@@ -77,11 +80,28 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 path = _record_path(args.record, str(rec["engine"]), len(records) > 1)
                 path.write_text(json.dumps(rec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     reports: list[EngineReport] = [compare(rec, scenarios, known) for rec in records]
+    flaky: list[str] = []
+    if not args.from_record:
+        for _ in range(max(0, args.retries)):
+            for i, report in enumerate(reports):
+                names = sorted({d.scenario for d in report.unexplained})
+                if not names:
+                    continue
+                [again] = _run_engines([report.engine], [scenarios[n] for n in names])
+                agreed = {n for n in names
+                          if not compare(again, {n: scenarios[n]}, known).unexplained}
+                if agreed:
+                    flaky += [f"{report.engine}: {n}" for n in sorted(agreed)]
+                    runs = {r["name"]: r for r in again["scenarios"] if r["name"] in agreed}
+                    records[i] = {**records[i], "scenarios": [runs.get(r["name"], r) for r in records[i]["scenarios"]]}
+                    reports[i] = compare(records[i], scenarios, known)
     if args.json:
         json.dump([_report_json(r) for r in reports], out, indent=1)
         out.write("\n")
     else:
         print(render_report(reports), file=out)
+        for line in flaky:
+            print(f"flaky (differed, then agreed when run again): {line}", file=out)
     failed = any(r.unexplained for r in reports)
     return 1 if failed else 0
 
