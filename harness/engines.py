@@ -334,6 +334,9 @@ def _user_js(prefs: dict[str, Any]) -> str:
 
 class Firefox(Engine):
     name = "firefox"
+    # BiDi events subscribed to before the first navigation; events other than
+    # log.entryAdded go to ``on_bidi_event`` (a no-op here; recorders override it).
+    bidi_events: tuple[str, ...] = ("log.entryAdded",)
 
     def __init__(self) -> None:
         super().__init__()
@@ -377,7 +380,7 @@ class Firefox(Engine):
         self.ws = await WebSocket.connect(ws_url + "/session")
         self.tasks.append(asyncio.ensure_future(self._recv()))
         await self._cmd("session.new", {"capabilities": {}})
-        await self._cmd("session.subscribe", {"events": ["log.entryAdded"]})
+        await self._cmd("session.subscribe", {"events": list(self.bidi_events)})
         tree = await self._cmd("browsingContext.getTree", {})
         ctx = tree["contexts"][0]["context"]
         await self._cmd("browsingContext.navigate", {"context": ctx, "url": url, "wait": "none"})
@@ -395,6 +398,9 @@ class Firefox(Engine):
             if m and not found.done():
                 found.set_result(m.group(1))
             self._diag(line)
+
+    def on_bidi_event(self, msg: dict[str, Any]) -> None:
+        """Hook for BiDi events other than log.entryAdded (see ``bidi_events``)."""
 
     async def _cmd(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         assert self.ws is not None
@@ -420,6 +426,8 @@ class Firefox(Engine):
                 elif msg.get("method") == "log.entryAdded":
                     p = msg.get("params", {})
                     self.console.put_nowait(f"{p.get('type')} {p.get('level')} {p.get('text')}")
+                elif "method" in msg:
+                    self.on_bidi_event(msg)
         except (WebSocketError, asyncio.IncompleteReadError, ConnectionError, ValueError):
             return
 

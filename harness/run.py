@@ -148,10 +148,11 @@ def _xhr_type(case: Case, req_url: str, final_url: str, sent: list[dict[str, Any
 
 
 async def run_engine_async(engine_name: str, scenarios: list[dict[str, Any]], server: Server | None = None,
-                           case_timeout: float = 10.0) -> dict[str, Any]:
+                           case_timeout: float = 10.0, engine: Engine | None = None) -> dict[str, Any]:
     """Async form of :func:`run_engine`.  ``server`` lets several engines share
     one loopback server; ``case_timeout`` is the base per-case budget in seconds
-    (each request adds 2 s plus its ``after``)."""
+    (each request adds 2 s plus its ``after``); ``engine`` is a ready driver
+    instance to use instead of ``ENGINES[engine_name]()`` (e.g. a recorder)."""
     if engine_name not in ENGINES:
         raise ValueError(f"unknown engine {engine_name!r}")
     if binary_for(engine_name) is None:
@@ -176,7 +177,8 @@ async def run_engine_async(engine_name: str, scenarios: list[dict[str, Any]], se
     srv = server or Server()
     run = Run(run_id, cases)
     srv.runs[run_id] = run
-    engine = ENGINES[engine_name]()
+    if engine is None:
+        engine = ENGINES[engine_name]()
     version = await asyncio.get_running_loop().run_in_executor(None, engine.version)
     failed: dict[int, str] = {}
     sorter = ConsoleSorter(run)
