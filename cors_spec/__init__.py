@@ -12,17 +12,18 @@ gets, why a request fails, and a trace of every step with its link into the stan
 ('network-error', 'method-disallowed-by-preflight-response')
 """
 
-from ._browser import Browser, check
-from ._cache import CacheEntry
-from ._errors import InputError
-from ._headers import HeaderList
-from ._origin import OpaqueOrigin, Origin, TupleOrigin, Url, parse_origin, parse_url, same_origin
-from ._profile import PROFILES, SPEC, Profile, get_profile
-from ._request import Api, Credentials, CrossOrigin, Destination, Mode, Redirect, Tainting, WireRequest
-from ._response import ElementLoad, Failure, JsError, Outcome, Reason, Result, ServerResponse
-from ._server import Route, Routes
-from ._spec import SPEC_COMMIT, Algorithm
-from ._trace import Decision, Recorder, Step
+from cors_spec.browser import Browser, check
+from cors_spec.engines import PROFILES, get_profile
+from cors_spec.errors import InputError
+from cors_spec.model.fetch.cache import CacheEntry
+from cors_spec.model.headers import HeaderList
+from cors_spec.model.origin import OpaqueOrigin, Origin, TupleOrigin, Url, parse_origin, parse_url, same_origin
+from cors_spec.model.profile import SPEC, Profile
+from cors_spec.model.request import Api, Credentials, CrossOrigin, Destination, Mode, Redirect, Tainting, WireRequest
+from cors_spec.model.response import ElementLoad, Failure, JsError, Outcome, Reason, Result, ServerResponse
+from cors_spec.model.server import Route, Routes
+from cors_spec.model.spec import SPEC_COMMIT, Algorithm
+from cors_spec.model.trace import Decision, Recorder, Step
 
 __version__ = "0.1.0"
 

@@ -1,3 +1,3 @@
-from .cli import entry
+from cors_spec.cli import entry
 
 entry()

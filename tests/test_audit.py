@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from cors_spec import InputError, Outcome, ServerResponse, WireRequest
-from cors_spec._request import Api, Credentials
-from cors_spec._scenario import parse_scenario, run_scenario
 from cors_spec.adapters import AppFactory, plain
 from cors_spec.cli import main
 from cors_spec.intent import BrowserRequest, Intent, check, check_sequence, expected_outcome
+from cors_spec.model.request import Api, Credentials
+from cors_spec.scenario.format import parse_scenario, run_scenario
 
 INTENT = Intent.from_dict({"origins": ["https://app.example"], "methods": ["PUT"], "headers": ["X-Token"],
                            "credentials": True, "expose": ["X-Total"]})

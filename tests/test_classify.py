@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cors_spec._classify import (
+from cors_spec.model.classify import (
     cors_unsafe_request_header_names,
     get_decode_split,
     is_cors_safelisted_request_header,

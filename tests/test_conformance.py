@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cors_spec._conformance import compare, load_known_differences
-from cors_spec._scenario import load_scenario
+from cors_spec.scenario.conformance import compare, load_known_differences
+from cors_spec.scenario.format import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = sorted((ROOT / "conformance" / "observed").glob("*.json"))
@@ -56,7 +56,7 @@ def test_retries_report_a_scenario_that_agrees_on_a_second_run_as_flaky(monkeypa
     """A live difference that goes away when the scenario runs again is flaky, not a failure."""
     import io
 
-    from cors_spec import _cmd_conformance
+    from cors_spec.cli import conformance as _cmd_conformance
     from cors_spec.cli import main
 
     good = json.loads((ROOT / "conformance" / "observed" / "chromium.json").read_text())

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from cors_spec._diagnose import diagnose, recognise
-from cors_spec._messages import CATALOGS, scenario_console
-from cors_spec._response import Reason
-from cors_spec._scenario import parse_scenario, run_scenario
 from cors_spec.cli import main
+from cors_spec.engines import CATALOGS, scenario_console
+from cors_spec.model.response import Reason
+from cors_spec.scenario.format import parse_scenario, run_scenario
+from cors_spec.teach.diagnose import diagnose, recognise
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("chromium", "firefox", "webkit")

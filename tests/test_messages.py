@@ -14,18 +14,11 @@ from pathlib import Path
 import pytest
 
 from cors_spec import Browser, Route
-from cors_spec._conformance import compare, load_known_differences
-from cors_spec._messages import (
-    CATALOGS,
-    RECOGNISED_ONLY,
-    masked,
-    render,
-    scenario_console,
-    template_regex,
-)
-from cors_spec._profile import PROFILES
-from cors_spec._response import Reason
-from cors_spec._scenario import load_scenario, observation, run_scenario
+from cors_spec.engines import CATALOGS, PROFILES, RECOGNISED_ONLY, masked, render, scenario_console
+from cors_spec.engines.console import template_regex
+from cors_spec.model.response import Reason
+from cors_spec.scenario.conformance import compare, load_known_differences
+from cors_spec.scenario.format import load_scenario, observation, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = {p.stem: json.loads(p.read_text()) for p in sorted((ROOT / "conformance" / "observed").glob("*.json"))}

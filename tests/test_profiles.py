@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 from cors_spec import PROFILES, SPEC, Browser, Profile, Route
-from cors_spec._profile import FIELD_EVIDENCE, differences_from_spec
+from cors_spec.model.profile import FIELD_EVIDENCE, differences_from_spec
 
 GOLDENS = {p.stem for p in (Path(__file__).resolve().parent.parent / "spec_traces").glob("*.json")}
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from cors_spec import Algorithm, Decision, Reason, cli
-from cors_spec._render import explanation, render_json, render_markdown, render_mermaid, render_step
-from cors_spec._response import Result
-from cors_spec._scenario import Scenario, load_scenario, run_scenario
-from cors_spec._text import LANGUAGES, TEXT
+from cors_spec.model.response import Result
+from cors_spec.scenario.format import Scenario, load_scenario, run_scenario
+from cors_spec.teach.render import explanation, render_json, render_markdown, render_mermaid, render_step
+from cors_spec.teach.text import LANGUAGES, TEXT
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted((ROOT / "spec_traces").glob("*.json")) + sorted((ROOT / "examples").glob("*.json"))

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cors_spec import InputError
-from cors_spec._scenario import load_scenario, parse_scenario, run_scenario
+from cors_spec.scenario.format import load_scenario, parse_scenario, run_scenario
 
 GOOD: dict[str, object] = {
     "name": "t",

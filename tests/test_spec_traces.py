@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cors_spec import Algorithm
-from cors_spec._render import render_trace
-from cors_spec._scenario import observation, parse_scenario, run_scenario
+from cors_spec.scenario.format import observation, parse_scenario, run_scenario
+from cors_spec.teach.render import render_trace
 
 ROOT = Path(__file__).resolve().parent.parent / "spec_traces"
 FILES = sorted(ROOT.glob("*.json"))

@@ -6,10 +6,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cors_spec import Browser, InputError, Outcome, parse_origin
-from cors_spec._classify import is_cors_safelisted_request_header
-from cors_spec._headers import FAILURE, extract_header_list_values
-from cors_spec._request import Api, Mode
 from cors_spec.intent import BrowserRequest, Intent
+from cors_spec.model.classify import is_cors_safelisted_request_header
+from cors_spec.model.headers import FAILURE, extract_header_list_values
+from cors_spec.model.request import Api, Mode
 from cors_spec.strategies import (
     browser_requests,
     cors_response_headers,

@@ -17,10 +17,10 @@ from pathlib import Path
 import attrs
 
 from cors_spec import PROFILES, SPEC_COMMIT, Profile
-from cors_spec._conformance import compare, load_known_differences
-from cors_spec._profile import FIELD_EVIDENCE
-from cors_spec._scenario import load_scenario
-from cors_spec._spec import SPEC_DATE
+from cors_spec.model.profile import FIELD_EVIDENCE
+from cors_spec.model.spec import SPEC_DATE
+from cors_spec.scenario.conformance import compare, load_known_differences
+from cors_spec.scenario.format import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "conformance.md"
@@ -33,7 +33,7 @@ INTRO = f"""# Conformance: the spec snapshot, the profiles, and the real engines
 ## The snapshot
 
 `cors_spec` implements the Fetch standard at whatwg/fetch commit `{SPEC_COMMIT}`
-({SPEC_DATE}), pinned in `cors_spec/_spec.py`. Step labels in code comments, in trace
+({SPEC_DATE}), pinned in `cors_spec/model/spec.py`. Step labels in code comments, in trace
 records and in the goldens follow that snapshot. URLs and origins follow the URL and HTML
 standards through ada-url; element loads follow the HTML standard's fetch parameters.
 

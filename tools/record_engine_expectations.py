@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cors_spec._conformance import ELEMENT_FIELDS, FIELDS, load_known_differences
-from cors_spec._request import Api
+from cors_spec.model.request import Api
+from cors_spec.scenario.conformance import ELEMENT_FIELDS, FIELDS, load_known_differences
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,7 @@ import attrs
 import pytest
 
 from cors_spec import Outcome
-from cors_spec._scenario import parse_scenario, run_scenario
+from cors_spec.scenario.format import parse_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).resolve().parent / "apps"

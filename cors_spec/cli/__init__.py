@@ -1,0 +1,99 @@
+"""The ``cors-spec`` command line: an edge adapter over the model.
+
+One module per subcommand (``cors_spec.cli.<name>``), each with ``add_parser`` that
+registers its parser and a ``handler(args, out, err) -> int``. Only the chosen
+subcommand's module is imported; the others appear in ``--help`` from the table below.
+``main`` takes argv and streams so tests run it in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from cors_spec.cli.common import CommandModule, ExitStatus
+from cors_spec.errors import InputError
+
+__all__ = ["COMMANDS", "ExitStatus", "entry", "main"]
+
+#: Every subcommand: name -> (module, one line of help for the top-level --help).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("cors_spec.cli.run", "run scenario files (format v1) and report what script gets"),
+    "explain": ("cors_spec.cli.explain", "print the step-by-step trace of a scenario, with spec links"),
+    "check": ("cors_spec.cli.check", "one quick question without a file"),
+    "conformance": ("cors_spec.cli.conformance",
+                    "run scenarios in Chromium, Firefox ESR and WebKitGTK and compare with their profiles"),
+    "explain-error": ("cors_spec.cli.explain_error",
+                      "recognise a pasted browser CORS error message and explain the fix"),
+    "audit": ("cors_spec.cli.audit", "search an ASGI/WSGI app for CORS answers that differ from a declared intent"),
+}
+
+_EPILOG = """\
+examples:
+  cors-spec run examples/                    readable report for every scenario
+  cors-spec run --json examples/ > out.json  observations as JSON, for other tools
+  cors-spec explain examples/preflight-put.json
+  cors-spec explain --lang ru --format markdown examples/preflight-put.json
+  cors-spec check --page https://app.example --url https://api.example/items \\
+      --method PUT -H 'Content-Type: application/json' \\
+      --preflight-header 'Access-Control-Allow-Origin: https://app.example' \\
+      --preflight-header 'Access-Control-Allow-Methods: PUT' \\
+      --response-header 'Access-Control-Allow-Origin: https://app.example'
+
+exit status: 0 when it ran (even if the browser blocks the request), 2 for bad input.
+"""
+
+
+def _parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="cors-spec",
+        description="What a browser does with a cross-origin request, per the Fetch standard.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_EPILOG,
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command, (module, help_text) in COMMANDS.items():
+        if command == chosen:
+            _import_command(module).add_parser(sub)
+        else:
+            sub.add_parser(command, help=help_text, add_help=False)
+    return p
+
+
+def _import_command(name: str) -> CommandModule:
+    module: CommandModule = importlib.import_module(name)
+    return module
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in args_list if not a.startswith("-")), None)
+    parser = _parser(chosen if chosen in COMMANDS else None)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as e:  # argparse: --help (0) or a usage error (2)
+        return int(e.code or 0)
+    try:
+        return int(args.handler(args, out, err))
+    except InputError as e:
+        print(f"cors-spec: error: {e}", file=err)
+        return ExitStatus.BAD_INPUT
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        status = ExitStatus.OK
+    sys.exit(status)

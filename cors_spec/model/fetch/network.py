@@ -1,0 +1,140 @@
+"""HTTP-network-or-cache fetch: what goes on the wire, with which `Origin`.
+
+https://fetch.spec.whatwg.org/#concept-http-network-or-cache-fetch
+"""
+
+from __future__ import annotations
+
+from cors_spec.model.fetch.params import FetchParams, InternalResponse
+from cors_spec.model.headers import HeaderList, LoweredHeaderList, lowercased
+from cors_spec.model.origin import Url, same_origin
+from cors_spec.model.request import Credentials, Mode, ReferrerPolicy, Request, Tainting, WireRequest
+from cors_spec.model.spec import Algorithm
+from cors_spec.model.trace import NOT_SENT, Decision, Step
+
+
+def request_has_redirect_tainted_origin(request: Request) -> bool:
+    """Whether the request's redirect-taint is other than "same-origin".
+
+    https://fetch.spec.whatwg.org/#concept-request-tainted-origin
+
+    The spec tells "same-site" from "cross-site" taint; both serialize the origin as
+    "null", which is all CORS needs, so this model does not compute sites.
+    """
+    urls = request.url_list
+    if len(urls) < 2:
+        return False
+    origin = request.origin
+    last = urls[0].origin
+    for url in urls[1:]:
+        if not same_origin(url.origin, last) and not same_origin(origin, last):
+            return True
+        last = url.origin
+    return False
+
+
+def serialize_request_origin(request: Request) -> str:
+    """https://fetch.spec.whatwg.org/#serializing-a-request-origin"""
+    if request_has_redirect_tainted_origin(request):
+        return "null"
+    return request.origin.serialized
+
+
+def preflight_origin(params: FetchParams, request: Request) -> str:
+    """The serialized origin the preflight carries, is checked against and is cached under.
+
+    Profile choice: spec, the request's (so "null" once tainted); some engines, the page's.
+    """
+    if params.profile.preflight_origin_tainted:
+        return serialize_request_origin(request)
+    return request.origin.serialized
+
+
+def http_network_or_cache_fetch(params: FetchParams, request: Request) -> InternalResponse:
+    """https://fetch.spec.whatwg.org/#concept-http-network-or-cache-fetch (what is sent)"""
+    # 8.3 includeCredentials
+    include_credentials = request.credentials is Credentials.INCLUDE or (
+        request.credentials is Credentials.SAME_ORIGIN and request.tainting is Tainting.BASIC
+    )
+    # 8.12 append a request `Origin` header
+    origin_value = append_request_origin_header(params, request)
+    return http_network_fetch(params, request.method, request.url_list, request.headers, origin_value,
+                              include_credentials, request.body, is_preflight=False)
+
+
+def http_network_fetch(
+    params: FetchParams, method: str, url_list: tuple[Url, ...], headers: HeaderList, origin_value: str | None,
+    include_credentials: bool, body: str | None, *, is_preflight: bool,
+) -> InternalResponse:
+    """HTTP-network fetch: the request reaches the server, its response comes back.
+
+    https://fetch.spec.whatwg.org/#concept-http-network-fetch
+    """
+    t = params.trace
+    url = url_list[-1]
+    if origin_value is not None:
+        headers = headers + (("Origin", origin_value),)
+    wire = WireRequest(
+        method=method, url=url.request_target, headers=headers, body=body,
+        credentials=include_credentials, preflight=is_preflight,
+    )
+    params.sent.append(wire)
+    if t is not None:
+        t.append(Step(Algorithm.HTTP_NETWORK_OR_CACHE_FETCH, "8.12", Decision.SENT, (
+            ("method", wire.method), ("url", wire.url),
+            ("origin", NOT_SENT if origin_value is None else origin_value),
+            ("credentials", "included" if include_credentials else "not included"))))
+    answer = params.server(wire)
+    resp_headers = received_header_list(params, answer.headers)
+    if t is not None:
+        t.append(Step(Algorithm.HTTP_NETWORK_OR_CACHE_FETCH, "11.2", Decision.RECEIVED, (
+            ("status", str(answer.status)),) + tuple((n, v) for n, v in resp_headers
+                                                      if n.startswith("access-control-") or n == "location")))
+    return InternalResponse(answer.status, resp_headers, answer.body, url_list)
+
+
+def received_header_list(params: FetchParams, headers: HeaderList) -> LoweredHeaderList:
+    """A response's header list as the network layer hands it over.
+
+    The wire's field parsing strips whitespace around each value. Names are
+    case-insensitive: they are lowercased once here, as Headers iteration shows them.
+    """
+    received = lowercased((n, v.strip(" \t")) for n, v in headers)
+    if params.profile.empty_header_lines_ignored:
+        # Profile choice: an engine that drops empty lines when combining.
+        received = lowercased(h for h in received if h[1] or h[0] == "access-control-allow-origin")
+    return received
+
+
+def append_request_origin_header(params: FetchParams, request: Request) -> str | None:
+    """https://fetch.spec.whatwg.org/#append-a-request-origin-header (None: not sent)"""
+    t = params.trace
+    serialized = serialize_request_origin(request)
+    if t is not None and serialized == "null" and not request.origin.opaque:
+        t.append(Step(Algorithm.REDIRECT_TAINT, "", Decision.YES, (
+            ("url list", " -> ".join(u.href for u in request.url_list)), ("origin", "null"))))
+    # 3. response tainting "cors"
+    if request.tainting is Tainting.CORS:
+        return serialized
+    # 4. otherwise only methods other than GET and HEAD (Profile choice: engines that
+    # send Origin on same-origin CORS-mode element loads)
+    if request.method in ("GET", "HEAD"):
+        if request.mode is Mode.CORS and request.api.value in params.profile.element_same_origin_cors_origin:
+            return serialized
+        return None
+    if request.mode is not Mode.CORS:
+        policy = request.referrer_policy
+        url = request.current_url
+        if policy is ReferrerPolicy.NO_REFERRER:
+            serialized = "null"
+        elif policy in (ReferrerPolicy.NO_REFERRER_WHEN_DOWNGRADE, ReferrerPolicy.STRICT_ORIGIN,
+                        ReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN):
+            if request.origin.scheme == "https" and url.scheme != "https":
+                serialized = "null"
+        elif policy is ReferrerPolicy.SAME_ORIGIN:
+            if not same_origin(request.origin, url.origin):
+                serialized = "null"
+    if t is not None:
+        t.append(Step(Algorithm.APPEND_ORIGIN, "4.2", Decision.SET, (
+            ("method", request.method), ("origin", serialized))))
+    return serialized

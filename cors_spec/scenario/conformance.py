@@ -1,0 +1,203 @@
+"""Comparing what a real engine did with what the model predicts for that engine's profile.
+
+Pure: it reads a harness record (``{"engine", "version", "scenarios": [{"name",
+"observations", "console"}]}``), the scenarios, and a list of known differences, and
+returns a report. Running the browsers is the harness's job (``python -m harness``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import attrs
+
+from cors_spec.engines import masked, render
+from cors_spec.errors import InputError
+from cors_spec.model.response import Result
+from cors_spec.scenario.format import Scenario, observation, run_scenario
+
+#: Observation fields compared (element loads add loaded and readable).
+FIELDS = ("outcome", "status", "headers", "redirected", "url", "sent", "loaded", "readable")
+#: What the harness measures for element loads.
+ELEMENT_FIELDS = ("sent", "loaded", "readable")
+#: Engine name (harness) to profile name.
+ENGINE_PROFILES = {"chromium": "chromium", "firefox": "firefox", "webkit": "webkit"}
+_BLOCKED = ("network-error", "opaque", "opaqueredirect")
+
+
+@attrs.frozen
+class KnownDifference:
+    """A listed, explained difference between an engine and its profile."""
+
+    engine: str  # an engine name, or "*" for all
+    scenario: str
+    request: int | None  # None: every request of the scenario
+    why: str
+    flaky: bool = False  # the engine behaves both ways across runs
+
+    def covers(self, engine: str, scenario: str, request: int) -> bool:
+        return (self.engine in ("*", engine) and self.scenario == scenario
+                and (self.request is None or self.request == request))
+
+
+@attrs.frozen
+class Disagreement:
+    """One observation where the engine and the model differ."""
+
+    scenario: str
+    request: int
+    fields: dict[str, tuple[object, object]]  # field: (engine, model)
+    known: KnownDifference | None
+
+    @property
+    def false_allow(self) -> bool:
+        """The model lets script read what the engine blocked: the worst kind of bug."""
+        engine, model = self.fields.get("outcome", (None, None))
+        if engine is None:
+            readable = self.fields.get("readable")
+            return readable is not None and readable[0] is False and readable[1] is True
+        return engine in _BLOCKED and model not in _BLOCKED
+
+
+@attrs.frozen
+class EngineReport:
+    engine: str
+    version: str
+    profile: str
+    compared: int
+    agreeing: int
+    disagreements: tuple[Disagreement, ...]
+    not_run: tuple[tuple[str, str], ...]  # (scenario, why) the harness could not run
+    #: Failing requests whose console lines were compared, and those printed as predicted.
+    console_compared: int = 0
+    console_agreeing: int = 0
+
+    @property
+    def unexplained(self) -> tuple[Disagreement, ...]:
+        return tuple(d for d in self.disagreements if d.known is None)
+
+    @property
+    def false_allows(self) -> tuple[Disagreement, ...]:
+        return tuple(d for d in self.disagreements if d.false_allow)
+
+
+def load_known_differences(path: Path) -> tuple[KnownDifference, ...]:
+    """Read conformance/known-differences.json."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise InputError("$", f"cannot read known differences: {e}", file=str(path)) from None
+    if not isinstance(data, list):
+        raise InputError("$", "must be a list", file=str(path))
+    out = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict) or not {"engine", "scenario", "why"} <= set(item):
+            raise InputError(f"$[{i}]", "needs engine, scenario and why", file=str(path))
+        request = item.get("request")
+        out.append(KnownDifference(str(item["engine"]), str(item["scenario"]),
+                                   None if request is None else int(request), str(item["why"]),
+                                   bool(item.get("flaky", False))))
+    return tuple(out)
+
+
+def _console_check(
+    engine: str, seen: object, results: Sequence[Result], observed: Sequence[Mapping[str, object]]
+) -> tuple[int | None, tuple[list[str], list[str]], int, int]:
+    """Compare a scenario's console with the messages predicted for its requests.
+
+    Only scenarios where a request fails are compared (elsewhere the harness's own read
+    probes print lines the model does not predict). Returns the first request whose lines
+    differ (None: all equal), (engine lines, model lines), and the failing requests
+    compared and agreeing. Page-chosen values (``PAGE_CHOSEN``) are masked on both sides.
+    """
+    failing = [i for i, r in enumerate(results) if r.outcome.value == "network-error"
+               or (i < len(observed) and observed[i].get("outcome") == "network-error")]
+    if not isinstance(seen, list) or not failing:
+        return None, ([], []), 0, 0
+    engine_lines = [masked(str(line), engine) for line in seen]
+    chunks = [[masked(m.record(), engine) for m in render(r, ENGINE_PROFILES[engine])] for r in results]
+    first: int | None = None
+    offset = agreeing = 0
+    for i, chunk in enumerate(chunks):
+        if first is None and engine_lines[offset:offset + len(chunk)] != chunk:
+            first = i
+        if first is None and i in failing:
+            agreeing += 1
+        offset += len(chunk)
+    if first is None and offset != len(engine_lines):
+        first = len(chunks) - 1
+        agreeing -= 1 if first in failing else 0
+    model_lines = [line for chunk in chunks for line in chunk]
+    return first, (engine_lines, model_lines), len(failing), agreeing
+
+
+def compare(
+    record: Mapping[str, object], scenarios: Mapping[str, Scenario], known: Sequence[KnownDifference] = ()
+) -> EngineReport:
+    """Compare one engine's record with the model under that engine's profile."""
+    engine = str(record.get("engine", ""))
+    if engine not in ENGINE_PROFILES:
+        raise InputError("engine", "must be one of " + ", ".join(ENGINE_PROFILES), engine)
+    profile = ENGINE_PROFILES[engine]
+    compared = agreeing = 0
+    disagreements: list[Disagreement] = []
+    not_run: list[tuple[str, str]] = []
+    console_compared = console_agreeing = 0
+    runs = record.get("scenarios", [])
+    assert isinstance(runs, list)
+    for run in runs:
+        name = str(run["name"])
+        observed = run.get("observations") or []
+        if name not in scenarios:
+            continue
+        results = run_scenario(scenarios[name], profile)
+        if len(observed) != len(results):
+            not_run.append((name, "; ".join(map(str, run.get("errors") or ["no observations"]))))
+            continue
+        console_at, console_lines, n_compared, n_agreeing = _console_check(
+            engine, run.get("console"), results, observed)
+        console_compared += n_compared
+        console_agreeing += n_agreeing
+        for i, (seen, result) in enumerate(zip(observed, results)):
+            mine = observation(result)
+            compared += 1
+            # For element loads the harness measures what went on the wire and whether the
+            # element loaded (and, for some elements, the read probe); their outcome and url
+            # it can only derive, so those are not compared.
+            fields = ELEMENT_FIELDS if result.element is not None else FIELDS
+            diff = {f: (seen.get(f), mine.get(f)) for f in fields
+                    if f in seen and f in mine and seen.get(f) != mine.get(f)
+                    and not (f == "readable" and (seen.get(f) is None or mine.get("loaded") is False))}
+            if i == console_at:
+                # The scenario's console (every request's lines, in order) differs here.
+                diff["console"] = console_lines
+            if not diff:
+                agreeing += 1
+                continue
+            cover = next((k for k in known if k.covers(engine, name, i)), None)
+            disagreements.append(Disagreement(name, i, diff, cover))
+    return EngineReport(engine, str(record.get("version", "")), profile, compared, agreeing,
+                        tuple(disagreements), tuple(not_run), console_compared, console_agreeing)
+
+
+def render_report(reports: Sequence[EngineReport]) -> str:
+    """The agreement table and every disagreement, for people."""
+    lines = ["engine    version                                   compared  agreeing  known  unexplained  not run"
+             "  console",
+             "-" * 109]
+    for r in reports:
+        known = len(r.disagreements) - len(r.unexplained)
+        lines.append(f"{r.engine:<9} {r.version[:40]:<41} {r.compared:>8}  {r.agreeing:>8}  {known:>5}  "
+                     f"{len(r.unexplained):>11}  {len(r.not_run):>7}  {r.console_agreeing}/{r.console_compared}")
+    for r in reports:
+        for d in r.disagreements:
+            tag = "known" if d.known else ("FALSE ALLOW" if d.false_allow else "UNEXPLAINED")
+            lines.append(f"\n[{r.engine}] {d.scenario}[{d.request}] {tag}"
+                         + (f": {d.known.why}" if d.known else ""))
+            for f, (eng, mod) in d.fields.items():
+                lines.append(f"    {f}: engine {json.dumps(eng)}\n    {' ' * len(f)}  model  {json.dumps(mod)}")
+        for name, why in r.not_run:
+            lines.append(f"\n[{r.engine}] {name}: not run by the harness: {why}")
+    return "\n".join(lines)
