@@ -1,58 +1,144 @@
-"""Speed of the simulator against Starlette's CORSMiddleware, and CLI cold start.
+"""Every speed figure of the simulator, as ratios measured side by side in one run.
 
-(a) a preflighted PUT with a custom header, simulated end to end (trace off, trace on);
-(b) Starlette's CORSMiddleware answering the same preflight and actual request in-process
-    (two direct ASGI calls, no server, no event loop);
-(c) `cors-spec run` on one small file, against `python -c pass`.
+History (a Browser keeps its preflight cache across requests):
+  (h1) one Browser, preflighted credentialed PUTs to distinct URLs, a server that is a function:
+       cost of the last 2,000 / the first 2,000 of 16,000 requests;
+  (h2) the same against a table of 10,000 routes (one route per URL, answering both the
+       preflight and the request), one request per route in table order: last / first 2,000.
+One exchange (a preflighted credentialed PUT with a custom header, a fresh Browser each time):
+  (a) the library, trace off and trace on;
+  (b) Starlette's CORSMiddleware answering the same preflight and request, driven directly;
+  (m) a minimal hand-written decision of the same exchange (a speed floor, not a model);
+  (b') Starlette on an asyncio event loop (for information).
+CLI (subprocess, so only the command line is used):
+  (r) `cors-spec run --json`, per request, on a file of 2,000 requests to distinct URLs and on
+      one of 2,000 requests to one URL, against the library with the trace on doing the same;
+  (c) cold start of `cors-spec run --json` on a one-request file against `python -c pass`;
+  (s) peak RSS of `cors-spec run` over 2,000 and over 20,000 small scenario files.
 
-Run: python3 benchmarks/bench_preflight.py   (prints the times and the ratios)
-Targets: (a) trace off <= 0.5 x (b), trace on <= 1.5 x (b); (c) <= 3 x python startup.
+Run:  python3 benchmarks/bench_preflight.py [--quick] [--json]
+Only the public API and the CLI are used, so the benchmark does not depend on module layout.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import gc
+import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from cors_spec import Browser, Route, Routes
+from cors_spec import Browser, Route, Routes, ServerResponse, WireRequest
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGE = "https://app.example"
 URL = "https://api.example/items/1"
+PREFLIGHT_HEADERS = (("access-control-allow-origin", PAGE), ("access-control-allow-credentials", "true"),
+                     ("access-control-allow-methods", "GET, PUT"), ("access-control-allow-headers", "x-token"),
+                     ("access-control-max-age", "600"), ("vary", "Origin"))
+ACTUAL_HEADERS = (("content-type", "application/json"), ("access-control-allow-origin", PAGE),
+                  ("access-control-allow-credentials", "true"), ("vary", "Origin"))
 ROUTES = Routes((
-    Route(URL, 200, (("access-control-allow-origin", PAGE), ("access-control-allow-methods", "GET, PUT"),
-                     ("access-control-allow-headers", "x-token"), ("access-control-max-age", "600"),
-                     ("vary", "Origin")), method="OPTIONS"),
-    Route(URL, 200, (("content-type", "application/json"), ("access-control-allow-origin", PAGE), ("vary", "Origin")),
-          "{}"),
+    Route(URL, 200, PREFLIGHT_HEADERS, method="OPTIONS"),
+    Route(URL, 200, ACTUAL_HEADERS, "{}"),
 ))
+# One route per URL answering both the preflight and the request (used for tables and files).
+BOTH_HEADERS = (("access-control-allow-origin", PAGE), ("access-control-allow-credentials", "true"),
+                ("access-control-allow-methods", "GET, PUT"), ("access-control-allow-headers", "x-token"),
+                ("access-control-max-age", "600"), ("content-type", "application/json"), ("vary", "Origin"))
+
+
+def put(browser: Browser, url: str, server: Any) -> None:
+    r = browser.fetch(url, method="PUT", headers=(("X-Token", "t"),), body="{}", credentials="include",
+                      server=server)
+    assert r.ok, r
 
 
 def simulate(trace: bool) -> None:
-    r = Browser(PAGE, trace=trace).fetch(URL, method="PUT", headers=(("X-Token", "t"),), body="{}", server=ROUTES)
+    r = Browser(PAGE, trace=trace).fetch(URL, method="PUT", headers=(("X-Token", "t"),), body="{}",
+                                         credentials="include", server=ROUTES)
     assert len(r.sent) == 2 and r.ok
 
+
+# --- (m) a minimal hand-written decision of the same exchange -------------------------------
+
+MIN_ROUTES: dict[tuple[str, str], tuple[int, tuple[tuple[str, str], ...], str]] = {
+    ("OPTIONS", URL): (200, PREFLIGHT_HEADERS, ""),
+    ("PUT", URL): (200, ACTUAL_HEADERS, "{}"),
+}
+SAFELISTED_RESPONSE = frozenset({"cache-control", "content-language", "content-length", "content-type",
+                                 "expires", "last-modified", "pragma"})
+
+
+def _headers(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    d: dict[str, str] = {}
+    for n, v in pairs:
+        n = n.lower()
+        d[n] = d[n] + ", " + v if n in d else v
+    return d
+
+
+def _cors_ok(h: dict[str, str], origin: str) -> bool:
+    return h.get("access-control-allow-origin") == origin and h.get("access-control-allow-credentials") == "true"
+
+
+def minimal(cache: dict[tuple[str, str, bool], tuple[set[str], set[str], float]] | None = None,
+            ) -> tuple[int, list[str], str]:
+    """A credentialed PUT with X-Token from PAGE to URL: preflight unless cached, check it,
+    store it, send the request, check it, filter the headers. A speed floor, not a model."""
+    cache = {} if cache is None else cache
+    method, origin, url, now = "PUT", PAGE, URL, 0.0
+    script_headers = (("X-Token", "t"),)
+    names = sorted(n.lower() for n, _ in script_headers)
+    wire = [("origin", origin), *((n.lower(), v) for n, v in script_headers),
+            ("content-type", "text/plain;charset=UTF-8")]
+    key = (origin, url, True)
+    entry = cache.get(key)
+    if entry is None or entry[2] <= now or method not in entry[0] or not all(n in entry[1] for n in names):
+        _preflight = [("accept", "*/*"), ("origin", origin), ("access-control-request-method", method),
+                      ("access-control-request-headers", ",".join(names))]
+        status, raw, _ = MIN_ROUTES[("OPTIONS", url)]
+        h = _headers(raw)
+        if not 200 <= status < 300 or not _cors_ok(h, origin):
+            raise RuntimeError("preflight failed")
+        methods = {m.strip() for m in h.get("access-control-allow-methods", "").split(",")}
+        allowed = {n.strip().lower() for n in h.get("access-control-allow-headers", "").split(",")}
+        if method not in methods or not all(n in allowed for n in names):
+            raise RuntimeError("preflight disallows")
+        cache[key] = (methods, allowed, now + int(h.get("access-control-max-age", "5")))
+    _actual = (method, url, wire, "{}", True)
+    status, raw, body = MIN_ROUTES[(method, url)]
+    h = _headers(raw)
+    if not _cors_ok(h, origin):
+        raise RuntimeError("CORS check failed")
+    exposed = {n.strip().lower() for n in h.get("access-control-expose-headers", "").split(",")}
+    return status, sorted(n for n in h if n in SAFELISTED_RESPONSE or n in exposed), body
+
+
+# --- (b) Starlette's CORSMiddleware, driven directly ----------------------------------------
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 
 
-def starlette_app() -> Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]:
+def starlette_app() -> Any:
     from starlette.middleware.cors import CORSMiddleware
 
-    async def app(scope: Scope, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]) -> None:
+    async def app(scope: Scope, receive: Callable[[], Awaitable[Message]],
+                  send: Callable[[Message], Awaitable[None]]) -> None:
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": b"{}"})
 
     return CORSMiddleware(app, allow_origins=[PAGE], allow_methods=["GET", "PUT"], allow_headers=["x-token"],
-                          max_age=600)
+                          allow_credentials=True, max_age=600)
 
 
 def _scope(method: str, headers: list[tuple[bytes, bytes]]) -> Scope:
@@ -72,8 +158,7 @@ def _drive(coro: Any) -> None:
 
 
 def starlette_round(app: Any, run: Callable[[Any], Any] = _drive) -> None:
-    """One preflight and one actual request through the middleware; ``run`` awaits each call
-    (default: driven directly, no event loop)."""
+    """One preflight and one actual request through the middleware."""
     sent: list[Message] = []
 
     async def receive() -> Message:
@@ -86,20 +171,24 @@ def starlette_round(app: Any, run: Callable[[Any], Any] = _drive) -> None:
     for scope in (
         _scope("OPTIONS", [(b"origin", origin), (b"access-control-request-method", b"PUT"),
                            (b"access-control-request-headers", b"x-token")]),
-        _scope("PUT", [(b"origin", origin), (b"x-token", b"t"), (b"content-type", b"text/plain;charset=UTF-8")]),
+        _scope("PUT", [(b"origin", origin), (b"cookie", b"s=1"), (b"x-token", b"t"),
+                       (b"content-type", b"text/plain;charset=UTF-8")]),
     ):
         run(app(scope, receive, send))
     assert sent[0]["status"] == 200 and len(sent) == 4
+    assert (b"access-control-allow-credentials", b"true") in sent[2]["headers"]
 
 
-def per_call(fn: Callable[[], None], seconds: float = 1.0) -> float:
+# --- timing helpers --------------------------------------------------------------------------
+
+def per_call(fn: Callable[[], object], seconds: float) -> float:
     """Median seconds per call over several timed batches."""
     n = 1
     while True:
         t0 = time.perf_counter()
         for _ in range(n):
             fn()
-        if time.perf_counter() - t0 > 0.05:
+        if time.perf_counter() - t0 > 0.02:
             break
         n *= 2
     batches: list[float] = []
@@ -112,69 +201,261 @@ def per_call(fn: Callable[[], None], seconds: float = 1.0) -> float:
     return statistics.median(batches)
 
 
-def cold(cmd: list[str], runs: int = 15) -> float:
-    times: list[float] = []
+def interleaved(fns: dict[str, Callable[[], object]], seconds: float, rounds: int = 3) -> dict[str, float]:
+    """per_call for each function, in interleaved rounds; the best round's median for each, so
+    that a slow moment of the machine does not land on one side of a ratio only."""
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t = per_call(fn, seconds / rounds)
+            best[name] = min(best.get(name, t), t)
+    return best
+
+
+def child_env() -> dict[str, str]:
+    """The environment of CLI children: the package this process imported comes first, so
+    library and CLI figures are of the same code (``python -m`` would otherwise put the
+    working directory first)."""
+    import cors_spec
+
+    home = str(Path(cors_spec.__file__).resolve().parent.parent)
+    e = dict(os.environ)
+    e["PYTHONPATH"] = os.pathsep.join(filter(None, [home, e.get("PYTHONPATH", "")]))
+    return e
+
+
+ENV = child_env()
+CWD = tempfile.gettempdir()  # not the checkout: `python -m` puts the working directory on sys.path
+
+
+def walls(cmds: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Wall time of each command (output discarded), run in interleaved rounds; the fastest
+    run of each, so that a busy moment of the machine does not land on one side only."""
+    best: dict[str, float] = {}
     for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for name, cmd in cmds.items():
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=CWD, env=ENV)
+            dt = time.perf_counter() - t0
+            best[name] = min(best.get(name, dt), dt)
+    return best
 
 
-def hypothesis_share(examples: int = 2000) -> tuple[float, float]:
-    """Seconds per example of a hypothesis test drawing browser requests from
-    cors_spec.strategies, with and without simulating each one: how much of an oracle
-    test's time the simulator takes."""
-    from hypothesis import HealthCheck, given, settings
-
-    from cors_spec.strategies import browser_requests
-
-    routes = ROUTES
-    config = settings(max_examples=examples, database=None, deadline=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
-
-    @config
-    @given(browser_requests(url=URL))
-    def draw_only(req: Any) -> None:
-        assert req.page
-
-    @config
-    @given(browser_requests(url=URL))
-    def draw_and_simulate(req: Any) -> None:
-        req.run(Browser(req.page, trace=False), routes)
-
+def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
+    """Peak resident set of one child process (MB) and its wall time (s)."""
     t0 = time.perf_counter()
-    draw_only()
-    t1 = time.perf_counter()
-    draw_and_simulate()
-    t2 = time.perf_counter()
-    return (t1 - t0) / examples, (t2 - t1) / examples
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=CWD, env=ENV)
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise RuntimeError(f"{cmd[:4]} exited {p.returncode}")
+    return usage.ru_maxrss / 1024, time.perf_counter() - t0
 
 
-def main() -> None:
-    app = starlette_app()
-    off = per_call(lambda: simulate(False))
-    on = per_call(lambda: simulate(True))
-    star = per_call(lambda: starlette_round(app))
-    loop = asyncio.new_event_loop()
-    star_loop = per_call(lambda: starlette_round(app, loop.run_until_complete))
-    loop.close()
-    print(f"(a) simulate, trace off : {off * 1e6:8.1f} us")
-    print(f"(a) simulate, trace on  : {on * 1e6:8.1f} us")
-    print(f"(b) starlette CORSMiddleware preflight + actual : {star * 1e6:8.1f} us")
-    print(f"    ratio trace off / starlette = {off / star:.2f}  (target <= 0.5)")
-    print(f"    ratio trace on  / starlette = {on / star:.2f}  (target <= 1.5)")
-    print(f"(b') starlette CORSMiddleware, each call awaited on an asyncio loop : {star_loop * 1e6:8.1f} us")
-    print(f"    ratio trace off / starlette on a loop = {off / star_loop:.2f}  (target <= 0.5)")
-    print(f"    ratio trace on  / starlette on a loop = {on / star_loop:.2f}  (target <= 1.5)")
-    draw, both = hypothesis_share()
-    print(f"(d) hypothesis, per example: drawing a request {draw * 1e6:.0f} us; drawing and simulating it "
-          f"{both * 1e6:.0f} us (the simulator's share: {(both - draw) / both:.0%})")
-    py = cold([sys.executable, "-c", "pass"])
-    cli = cold([sys.executable, "-m", "cors_spec", "run", str(ROOT / "examples" / "simple-get-allowed.json")])
-    print(f"(c) python -c pass: {py * 1e3:.1f} ms; cors-spec run one file: {cli * 1e3:.1f} ms; "
-          f"ratio {cli / py:.2f}  (target <= 3)")
+CLI = [sys.executable, "-m", "cors_spec"]
+
+
+# --- (h) history ------------------------------------------------------------------------------
+
+def answer(request: WireRequest) -> ServerResponse:
+    """A server with no route table: every URL answers the preflight and the request."""
+    if request.method == "OPTIONS":
+        return ServerResponse(200, PREFLIGHT_HEADERS, "")
+    return ServerResponse(200, ACTUAL_HEADERS, "{}")
+
+
+def history(n: int, window: int, table: bool, budget: float) -> tuple[float, float, int]:
+    """Seconds per request of the first and the last ``window`` of ``n`` preflighted
+    credentialed PUTs to distinct URLs in one Browser (trace off), and how many requests were
+    made: a run that exceeds ``budget`` seconds stops after the window under way."""
+    urls = [f"https://api.example/items/{i}" for i in range(n)]
+    server: Any = Routes(tuple(Route(u, 200, BOTH_HEADERS, "{}") for u in urls)) if table else answer
+    b = Browser(PAGE, trace=False)
+    t_first = t_last = 0.0
+    deadline = time.perf_counter() + budget
+    done = 0
+    for start in range(0, n, window):
+        t0 = time.perf_counter()
+        for u in urls[start:start + window]:
+            put(b, u, server)
+        t_last = time.perf_counter() - t0
+        done = start + window
+        if start == 0:
+            t_first = t_last
+        if time.perf_counter() > deadline:
+            break
+    return t_first / window, t_last / window, done
+
+
+# --- (r, c, s) the CLI --------------------------------------------------------------------------
+
+def scenario(name: str, urls: list[str], routes: list[str]) -> dict[str, object]:
+    return {
+        "name": name, "page": PAGE,
+        "requests": [{"method": "PUT", "url": u, "headers": [["X-Token", "t"]], "body": "{}",
+                      "credentials": "include"} for u in urls],
+        "server": [{"url": u, "headers": [list(h) for h in BOTH_HEADERS], "body": "{}"} for u in routes],
+    }
+
+
+def library_like_file(urls: list[str], routes: list[str], trace: bool) -> float:
+    """The library doing what `cors-spec run` does for one such file: seconds per request."""
+    server = Routes(tuple(Route(u, 200, BOTH_HEADERS, "{}") for u in routes))
+    t0 = time.perf_counter()
+    b = Browser(PAGE, trace=trace)
+    for u in urls:
+        put(b, u, server)
+    return (time.perf_counter() - t0) / len(urls)
+
+
+def write_json(path: Path, doc: object) -> Path:
+    path.write_text(json.dumps(doc))
+    return path
+
+
+# --- main -----------------------------------------------------------------------------------
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, object]] = []
+
+    def add(self, key: str, label: str, value: float, unit: str, goal: float | None = None,
+            note: str = "") -> None:
+        status = "" if goal is None else ("PASS" if value <= goal else "MISS")
+        self.rows.append({"key": key, "measure": label, "value": round(value, 4), "unit": unit,
+                          "goal": goal, "status": status, "note": note})
+
+    def print(self) -> None:
+        w = max(len(str(r["measure"])) for r in self.rows)
+        print(f"{'measure':<{w}}  {'value':>12}  {'goal':>8}  status")
+        print("-" * (w + 32))
+        for r in self.rows:
+            v = float(str(r["value"]))
+            unit = str(r["unit"])
+            shown = f"{v:.2f}x" if unit == "x" else f"{v:.1f} {unit}"
+            goal = "" if r["goal"] is None else f"<= {r['goal']}"
+            note = f"  ({r['note']})" if r["note"] else ""
+            print(f"{r['measure']:<{w}}  {shown:>12}  {goal:>8}  {r['status']:<4}{note}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    ap.add_argument("--quick", action="store_true", help="a ~30 s version with smaller sizes")
+    ap.add_argument("--json", action="store_true", help="print the rows as JSON")
+    ap.add_argument("--skip", default="", help="comma-separated sections to skip: history,exchange,cli,stream")
+    args = ap.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    quick = args.quick
+    t = Table()
+
+    def log(message: str) -> None:
+        if not args.json:
+            print(message, file=sys.stderr, flush=True)
+
+
+    if "exchange" not in skip:
+        log("exchange: library trace off/on, Starlette, minimal ...")
+        app = starlette_app()
+        simulate(False)
+        simulate(True)
+        starlette_round(app)
+        minimal()
+        loop = asyncio.new_event_loop()
+        times = interleaved({
+            "off": lambda: simulate(False), "on": lambda: simulate(True),
+            "star": lambda: starlette_round(app), "min": minimal,
+            "star_loop": lambda: starlette_round(app, loop.run_until_complete),
+        }, 3.0 if quick else 10.0)
+        loop.close()
+        off, on, star, floor = times["off"], times["on"], times["star"], times["min"]
+        t.add("exchange_off_us", "(a) library, trace off", off * 1e6, "us")
+        t.add("exchange_on_us", "(a) library, trace on", on * 1e6, "us")
+        t.add("starlette_us", "(b) Starlette CORSMiddleware, direct", star * 1e6, "us")
+        t.add("starlette_loop_us", "(b') Starlette on an event loop", times["star_loop"] * 1e6, "us")
+        t.add("minimal_us", "(m) minimal hand-written decision", floor * 1e6, "us")
+        t.add("off_vs_starlette", "trace off / Starlette direct", off / star, "x", 2.0)
+        t.add("off_vs_minimal", "trace off / minimal decision", off / floor, "x", 3.0)
+        t.add("on_vs_off", "trace on / trace off", on / off, "x", 1.5)
+
+    if "history" not in skip:
+        n, window = (4000, 1000) if quick else (16000, 2000)
+        ntab = 4000 if quick else 10000
+        budget = 15.0 if quick else 45.0
+        for key, table, size in (("history", False, n), ("routes", True, ntab)):
+            what = f"{size} distinct URLs" if not table else f"{size}-route table"
+            log(f"history: {size} requests, {what} ...")
+            gc.collect()
+            first, last, done = history(size, window, table, budget)
+            stopped = f"stopped after {done} of {size} requests ({budget:.0f} s budget)" if done < size else ""
+            tag = "(h1)" if not table else "(h2)"
+            t.add(f"{key}_first_us", f"{tag} {what}: first {window}, per request", first * 1e6, "us")
+            t.add(f"{key}_last_us", f"{tag} {what}: last {window}, per request", last * 1e6, "us", None, stopped)
+            t.add(f"{key}_flat", f"{tag} {what}: last / first {window}", last / first, "x", 1.25,
+                  "; ".join(filter(None, ["quick: smaller" if quick else "", stopped])))
+            if stopped:
+                t.rows[-1]["status"] = "MISS"
+
+    with tempfile.TemporaryDirectory(prefix="bench-cors-") as tmp:
+        d = Path(tmp)
+        if "cli" not in skip:
+            nreq = 500 if quick else 2000
+            runs = 2 if quick else 3
+            urls = [f"https://api.example/items/{i}" for i in range(nreq)]
+            one = write_json(d / "one.json", scenario("one", urls[:1], urls[:1]))
+            distinct = write_json(d / "distinct.json", scenario("distinct", urls, urls))
+            repeated = write_json(d / "repeated.json", scenario("repeated", [URL] * nreq, [URL]))
+            log("cli: cold start ...")
+            cold = walls({"py": [sys.executable, "-c", "pass"], "json": [*CLI, "run", "--json", str(one)],
+                          "text": [*CLI, "run", str(one)]}, runs * 3)
+            py, cold_json, cold_text = cold["py"], cold["json"], cold["text"]
+            t.add("python_pass_ms", "(c) python -c pass", py * 1e3, "ms")
+            t.add("cold_json_ms", "(c) cors-spec run --json, one request", cold_json * 1e3, "ms")
+            t.add("cold_json", "(c) cold start run --json / python -c pass", cold_json / py, "x", 3.0)
+            t.add("cold_text", "(c) cold start run (text) / python -c pass", cold_text / py, "x", None)
+            log(f"cli: {nreq} requests per file ...")
+            whole = walls({"one": [*CLI, "run", "--json", str(one)],
+                           "distinct": [*CLI, "run", "--json", str(distinct)],
+                           "repeated": [*CLI, "run", "--json", str(repeated)]}, runs)
+            for name, rurls, rroutes in (("distinct", urls, urls), ("repeated", [URL] * nreq, [URL])):
+                cli_per = max(whole[name] - whole["one"], 0.0) / (nreq - 1)
+                lib_on = min(library_like_file(rurls, rroutes, True) for _ in range(runs))
+                t.add(f"cli_{name}_us", f"(r) run --json, {nreq} {name} URLs: per request", cli_per * 1e6, "us",
+                      None, "file time minus one-request file time")
+                t.add(f"lib_{name}_us", f"(r) library trace on, same {nreq}: per request", lib_on * 1e6, "us")
+                t.add(f"cli_{name}", f"(r) run --json / library trace on, {name}", cli_per / lib_on, "x", 2.0)
+
+        if "stream" not in skip:
+            small, big = (500, 5000) if quick else (2000, 20000)
+            log(f"stream: writing {big} scenario files ...")
+            folder = d / "many"
+            folder.mkdir()
+            tiny = json.dumps(scenario("s", [URL], [URL]))
+            for i in range(big):
+                (folder / f"s{i:06d}.json").write_text(tiny)
+            sub = d / "few"
+            sub.mkdir()
+            for i in range(small):
+                (sub / f"s{i:06d}.json").write_text(tiny)
+            log(f"stream: cors-spec run over {small} and {big} files ...")
+            rss_small, s_small = peak_rss_mb([*CLI, "run", str(sub)])
+            rss_big, s_big = peak_rss_mb([*CLI, "run", str(folder)])
+            rss_json_small, _ = peak_rss_mb([*CLI, "run", "--json", str(sub)])
+            rss_json, _ = peak_rss_mb([*CLI, "run", "--json", str(folder)])
+            t.add("rss_small_mb", f"(s) run over {small} files: peak RSS", rss_small, "MB", None,
+                  f"{s_small:.1f} s")
+            t.add("rss_big_mb", f"(s) run over {big} files: peak RSS", rss_big, "MB", None, f"{s_big:.1f} s")
+            t.add("rss_big_json_mb", f"(s) run --json over {big} files: peak RSS", rss_json, "MB")
+            t.add("rss_flat", f"(s) peak RSS {big} / {small} files (text)", rss_big / rss_small, "x", 1.1)
+            t.add("rss_flat_json", f"(s) peak RSS {big} / {small} files (--json)", rss_json / rss_json_small, "x", 1.1)
+            t.add("file_ms", f"(s) run, per file over {big} files", s_big / big * 1e3, "ms")
+
+    if args.json:
+        json.dump({"python": sys.version.split()[0], "quick": quick, "rows": t.rows}, sys.stdout, indent=1)
+        print()
+    else:
+        t.print()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
