@@ -90,3 +90,21 @@ def test_a_no_cors_element_load_is_never_readable(api: str, status: int, headers
     assert r.element.readable is not True
     assert r.outcome in (Outcome.OPAQUE, Outcome.NETWORK_ERROR)
     assert (r.status, r.headers, r.url) == (0, (), "")
+
+
+def test_data_url_module_script_and_stylesheet_load() -> None:
+    """A `data:` URL answers with its MIME type as the Content-Type (scheme fetch), so a
+    JavaScript module script and a text/css stylesheet load, basic and readable."""
+    browser = Browser("https://app.example")
+    for api, url in (("module-script", "data:text/javascript,export%20default%201"),
+                     ("stylesheet", "data:text/css,a%7Bcolor:red%7D")):
+        result = browser.load(api, url)
+        assert result.failure is None, (api, result.failure)
+        assert result.element is not None and result.element.loaded, api
+
+
+def test_data_url_image_is_blocked_as_a_script() -> None:
+    """Main fetch step 20: a script whose MIME type is an image is blocked (before any load)."""
+    result = Browser("https://app.example").load("script", "data:image/png,xx")
+    assert result.failure is not None and result.failure.reason is Reason.BLOCKED_BY_MIME_TYPE
+    assert result.element is not None and not result.element.loaded

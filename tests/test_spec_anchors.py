@@ -32,7 +32,7 @@ def test_algorithm_anchor_exists(algorithm: Algorithm) -> None:
 def test_every_fetch_link_in_code_and_docs_exists() -> None:
     anchors = _anchors(ANCHOR_FILE)
     root = HERE.parent
-    files = [*root.glob("cors_spec/*.py"), *root.glob("docs/*.md"), root / "README.md"]
+    files = [*root.glob("cors_spec/**/*.py"), *root.glob("docs/*.md"), root / "README.md"]
     bad = []
     for f in files:
         for a in re.findall(r"fetch\.spec\.whatwg\.org/#([A-Za-z0-9_\-]+)", f.read_text()):

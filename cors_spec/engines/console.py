@@ -27,7 +27,7 @@ from typing import Final
 
 import attrs
 
-from cors_spec.model.classify import is_token
+from cors_spec.model.headers import is_token
 from cors_spec.model.origin import parse_url, same_origin
 from cors_spec.model.response import Failure, Reason, RequestContext
 

@@ -93,26 +93,13 @@ BAD_PORTS: Final = frozenset(
 
 # RFC 9110 token: the syntax of a method and of a header name.
 _TOKEN_CHARS: Final = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-# https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte
-_UNSAFE_BYTES: Final = frozenset(
-    [chr(b) for b in range(0x20) if b != 0x09] + list('"():<>?@[\\]{}') + ["\x7f"]
-)
-_LANGUAGE_BYTES: Final = frozenset(
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz *,-.;="
-)
 _HTTP_WHITESPACE: Final = "\t\n\r "
 _HTTP_TAB_OR_SPACE: Final = "\t "
 
 
-_TOKEN_RE: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _UNSAFE_RE: Final = re.compile(r'[\x00-\x08\x0a-\x1f"():<>?@\[\\\]{}\x7f]')
 _BAD_VALUE_RE: Final = re.compile(r"[\x00\r\n]|[^\x00-\xff]")
 _LANGUAGE_RE: Final = re.compile(r"[0-9A-Za-z *,\-.;=]*\Z")
-
-
-def is_token(text: str) -> bool:
-    """RFC 9110 token: one or more tchar. https://fetch.spec.whatwg.org/#header-name"""
-    return _TOKEN_RE.match(text) is not None
 
 
 def is_header_value(value: str) -> bool:

@@ -15,11 +15,10 @@ from cors_spec.model.classify import (
     is_forbidden_request_header,
     is_header_value,
     is_no_cors_safelisted_request_header,
-    is_token,
     normalize_header_value,
     normalize_method,
 )
-from cors_spec.model.headers import HeaderList, header_contains, header_get
+from cors_spec.model.headers import HeaderList, header_contains, header_get, is_token
 from cors_spec.model.origin import Origin, parse_url
 from cors_spec.model.profile import Profile
 from cors_spec.model.request import Api, Credentials, Mode, Redirect, Request

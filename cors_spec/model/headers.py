@@ -8,12 +8,19 @@ https://fetch.spec.whatwg.org/#concept-header-list
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from typing import Final, Literal, NewType
 
-from cors_spec.model.classify import is_token
-
 HeaderList = tuple[tuple[str, str], ...]
+
+_TOKEN_RE: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+
+
+def is_token(text: str) -> bool:
+    """RFC 9110 token: one or more tchar. https://fetch.spec.whatwg.org/#header-name"""
+    return _TOKEN_RE.match(text) is not None
+
 #: A header list whose names are lowercased (what a response's header list holds once
 #: received: names are case-insensitive, and every reader here compares lowercased names).
 #: Only :func:`lowercased` makes one.

@@ -71,7 +71,3 @@ class Algorithm(str, enum.Enum):
         """The link to this algorithm in the standard."""
         return f"{SPEC_URL}#{self.value}"
 
-
-def link(anchor: str) -> str:
-    """The spec URL of an anchor id."""
-    return f"{SPEC_URL}#{anchor}"

@@ -32,10 +32,9 @@ from cors_spec.model.classify import (
     REDIRECT_STATUSES,
     cors_unsafe_request_header_names,
     is_cors_safelisted_method,
-    is_token,
 )
 from cors_spec.model.construct import Rejected, construct
-from cors_spec.model.headers import HeaderList, header_get
+from cors_spec.model.headers import HeaderList, header_get, is_token
 from cors_spec.model.origin import parse_origin, parse_url, same_origin
 from cors_spec.model.profile import Profile
 from cors_spec.model.request import Api, Credentials, Mode, Redirect, WireRequest

@@ -109,7 +109,7 @@ class _Checker:
             if wire:
                 # What a server can put on the wire: a token name; a value without NUL,
                 # CR or LF, whose characters are bytes (U+0000-U+00FF; obs-text is fine).
-                from cors_spec.model.classify import is_token
+                from cors_spec.model.headers import is_token
 
                 if not is_token(name):
                     raise self.fail(p + "[0]", "a response header name must be an HTTP token", name)

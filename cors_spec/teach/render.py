@@ -12,20 +12,19 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 from cors_spec.model.spec import Algorithm
 from cors_spec.model.trace import Decision, Step
-from cors_spec.teach.text import LANGUAGES, TEXT, Catalogue, catalogue
+from cors_spec.teach.text import LANGUAGES, Catalogue, catalogue
 
 if TYPE_CHECKING:
     from cors_spec.model.response import Result
     from cors_spec.scenario.format import Scenario, ScenarioRequest
 
 #: The English titles of the algorithms (the catalogue's; kept here for callers).
-TITLES: Final[Mapping[Algorithm, str]] = TEXT["en"].titles
 
 #: The output formats of ``cors-spec explain``.
 FORMATS: Final = ("text", "markdown", "mermaid", "json")
@@ -315,7 +314,6 @@ def render_scenario(scenario: Scenario, results: Sequence[Result], fmt: str = "t
 
 __all__ = [
     "FORMATS",
-    "TITLES",
     "Catalogue",
     "explanation",
     "render_json",
