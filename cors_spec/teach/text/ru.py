@@ -1,20 +1,6 @@
-"""The text catalogue: every word the renderers show people, one catalogue per language.
-
-``TEXT["en"]`` and ``TEXT["ru"]`` hold the same keys: the title of each algorithm, the
-word for each decision, a plain-language explanation of each (algorithm, step, decision)
-the model records, what each failure reason means, and the few words around them. Nothing
-else in the package holds prose for people; ``_render`` looks everything up here.
-
-An explanation may name a fact of its step in braces, e.g. ``{method}``; the renderer puts
-in the step's value (a fact the step does not have leaves the braces out: ``method``).
-An explanation key's step may be ``"*"``: any step of that algorithm with that decision.
-"""
+"""The Russian text catalogue: titles, explanations, reasons, words and token words."""
 
 from __future__ import annotations
-
-from typing import Final
-
-import attrs
 
 from cors_spec.model.response import Reason
 from cors_spec.model.spec import Algorithm as A
@@ -23,69 +9,7 @@ from cors_spec.model.trace import Decision as D
 #: (algorithm, step label or "*", decision)
 Key = tuple[A, str, D]
 
-#: Languages with a catalogue; the first is the default.
-LANGUAGES: Final = ("en", "ru")
-
-
-@attrs.frozen
-class Catalogue:
-    """The text of one language."""
-
-    titles: dict[A, str]  # the algorithm's name (as the standard names it, in English)
-    about: dict[A, str]  # one sentence: what the algorithm is for (fallback explanation)
-    decisions: dict[D, str]  # the decision, as shown
-    explain: dict[Key, str]  # the plain-language meaning of one recorded step
-    reasons: dict[Reason, str]  # what a failure reason means
-    words: dict[str, str]  # the words around the trace (headings, summary lines)
-
-
-_TITLES_EN: dict[A, str] = {
-    A.REQUEST_CONSTRUCTOR: "new Request()",
-    A.FETCH_METHOD: "fetch()",
-    A.HEADERS_APPEND: "Headers append",
-    A.HEADER_NAME: "header name syntax",
-    A.HEADER_VALUE: "header value syntax",
-    A.FORBIDDEN_METHOD: "forbidden method",
-    A.METHOD_NORMALIZE: "method normalize",
-    A.FORBIDDEN_REQUEST_HEADER: "forbidden request-header",
-    A.NO_CORS_SAFELISTED_HEADER: "no-CORS-safelisted request-header",
-    A.USE_CORS_PREFLIGHT: "use-CORS-preflight flag",
-    A.CREDENTIALS_MODE: "credentials mode",
-    A.FETCH: "fetch",
-    A.POPULATE_FROM_CLIENT: "populate request from client",
-    A.MAIN_FETCH: "main fetch",
-    A.BAD_PORT: "bad port",
-    A.SCHEME_FETCH: "scheme fetch",
-    A.HTTP_FETCH: "HTTP fetch",
-    A.HTTP_REDIRECT_FETCH: "HTTP-redirect fetch",
-    A.LOCATION_URL: "location URL",
-    A.HTTP_NETWORK_OR_CACHE_FETCH: "HTTP-network-or-cache fetch",
-    A.APPEND_ORIGIN: "append a request Origin header",
-    A.REDIRECT_TAINT: "redirect-taint",
-    A.CORS_PREFLIGHT_FETCH: "CORS-preflight fetch",
-    A.CORS_UNSAFE_NAMES: "CORS-unsafe request-header names",
-    A.CORS_SAFELISTED_METHOD: "CORS-safelisted method",
-    A.CORS_SAFELISTED_HEADER: "CORS-safelisted request-header",
-    A.CORS_CHECK: "CORS check",
-    A.EXTRACT_HEADER_LIST_VALUES: "extract header list values",
-    A.CACHE_MATCH_METHOD: "preflight cache: method match",
-    A.CACHE_MATCH_HEADER: "preflight cache: header-name match",
-    A.CACHE_CREATE_ENTRY: "preflight cache: store",
-    A.CACHE_CLEAR: "preflight cache: clear",
-    A.MAX_AGE: "Access-Control-Max-Age",
-    A.BASIC_FILTERED: "basic filtered response",
-    A.CORS_FILTERED: "CORS filtered response",
-    A.OPAQUE_FILTERED: "opaque filtered response",
-    A.OPAQUE_REDIRECT_FILTERED: "opaque-redirect filtered response",
-    A.EXPOSED_HEADER_NAMES: "CORS-exposed header-name list",
-    A.NETWORK_ERROR: "network error",
-    A.BLOCKED_MIME_TYPE: "blocked due to its MIME type?",
-    A.BLOCKED_NOSNIFF: "blocked due to nosniff?",
-    A.DESTINATION: "element request",
-    A.FILTERED_RESPONSE: "what the element exposes",
-}
-
-_TITLES_RU: dict[A, str] = {
+TITLES: dict[A, str] = {
     A.REQUEST_CONSTRUCTOR: "new Request()",
     A.FETCH_METHOD: "fetch()",
     A.HEADERS_APPEND: "добавление в Headers",
@@ -131,53 +55,7 @@ _TITLES_RU: dict[A, str] = {
     A.FILTERED_RESPONSE: "что элемент открывает странице",
 }
 
-_ABOUT_EN: dict[A, str] = {
-    A.REQUEST_CONSTRUCTOR: "Script's request is checked and built before anything is sent.",
-    A.FETCH_METHOD: "fetch() starts the fetch and settles its promise with the response or a TypeError.",
-    A.HEADERS_APPEND: "A header set by script is added to the request, subject to the header list's guard.",
-    A.HEADER_NAME: "A header name must be an HTTP token.",
-    A.HEADER_VALUE: "A header value may not contain NUL, CR or LF, nor characters outside one byte.",
-    A.FORBIDDEN_METHOD: "CONNECT, TRACE and TRACK can never be used from script.",
-    A.METHOD_NORMALIZE: "The six well-known methods are upper-cased; any other method is kept as written.",
-    A.FORBIDDEN_REQUEST_HEADER: "Some headers belong to the browser alone; script cannot set them.",
-    A.NO_CORS_SAFELISTED_HEADER: "A no-cors request may only carry a few simple headers.",
-    A.USE_CORS_PREFLIGHT: "This flag forces a preflight even for a simple request.",
-    A.CREDENTIALS_MODE: "Whether cookies and HTTP authentication go with the request.",
-    A.FETCH: "The fetch algorithm fills in defaults, then runs main fetch.",
-    A.POPULATE_FROM_CLIENT: "The request gets its origin from the page that makes it.",
-    A.MAIN_FETCH: "Main fetch decides how the request is made: same-origin, no-cors, or CORS with or without a preflight.",
-    A.BAD_PORT: "Fetch refuses a list of ports used by other protocols (SMTP, IRC, ...).",
-    A.SCHEME_FETCH: "URLs that are not HTTP(S) are handled by their scheme.",
-    A.HTTP_FETCH: "HTTP fetch runs the preflight if one is needed, the CORS check, and redirects.",
-    A.HTTP_REDIRECT_FETCH: "A redirect is followed: a new URL, maybe a new method, and a new origin check.",
-    A.LOCATION_URL: "The Location header of a redirect is parsed into the next URL.",
-    A.HTTP_NETWORK_OR_CACHE_FETCH: "The request goes on the wire, and the server's answer comes back.",
-    A.APPEND_ORIGIN: "The Origin header is added to the request.",
-    A.REDIRECT_TAINT: "After a hop to another origin, the request's origin is serialized as null.",
-    A.CORS_PREFLIGHT_FETCH: "The browser asks the server with OPTIONS whether the real request is allowed.",
-    A.CORS_UNSAFE_NAMES: "The request headers that the server has to allow in a preflight.",
-    A.CORS_SAFELISTED_METHOD: "GET, HEAD and POST need no preflight; any other method does.",
-    A.CORS_SAFELISTED_HEADER: "A few headers with simple values need no preflight.",
-    A.CORS_CHECK: "The response must allow the page's origin with Access-Control-Allow-Origin (and credentials).",
-    A.EXTRACT_HEADER_LIST_VALUES: "A comma-separated header is split into its values.",
-    A.CACHE_MATCH_METHOD: "The preflight cache is searched for an entry allowing this method.",
-    A.CACHE_MATCH_HEADER: "The preflight cache is searched for an entry allowing this header.",
-    A.CACHE_CREATE_ENTRY: "A successful preflight is remembered for max-age seconds.",
-    A.CACHE_CLEAR: "After a failure, the cached preflight answers for this URL and origin are forgotten.",
-    A.MAX_AGE: "How long a preflight answer may be cached.",
-    A.BASIC_FILTERED: "Script gets a same-origin (basic) response: everything but Set-Cookie is readable.",
-    A.CORS_FILTERED: "Script gets a cors response: status and body, and only the safelisted or exposed headers.",
-    A.OPAQUE_FILTERED: "Script gets an opaque response: status 0, no headers, no body.",
-    A.OPAQUE_REDIRECT_FILTERED: "Script gets an opaque redirect: it knows a redirect happened, nothing more.",
-    A.EXPOSED_HEADER_NAMES: "Access-Control-Expose-Headers names the extra headers script may read.",
-    A.NETWORK_ERROR: "The fetch ends in a network error; script learns no detail.",
-    A.BLOCKED_MIME_TYPE: "A script served as an image, audio, video or CSV is never run.",
-    A.BLOCKED_NOSNIFF: "With X-Content-Type-Options: nosniff, a script or style must have the right MIME type.",
-    A.DESTINATION: "HTML turns an element and its crossorigin attribute into a request's mode and credentials.",
-    A.FILTERED_RESPONSE: "What the element lets the page see of what it loaded.",
-}
-
-_ABOUT_RU: dict[A, str] = {
+ABOUT: dict[A, str] = {
     A.REQUEST_CONSTRUCTOR: "Запрос скрипта проверяется и строится до того, как что-либо отправлено.",
     A.FETCH_METHOD: "fetch() запускает загрузку и выполняет промис ответом или отклоняет его с TypeError.",
     A.HEADERS_APPEND: "Заголовок, заданный скриптом, добавляется к запросу с учётом ограничителя (guard) списка.",
@@ -223,9 +101,7 @@ _ABOUT_RU: dict[A, str] = {
     A.FILTERED_RESPONSE: "Что элемент позволяет странице увидеть из загруженного.",
 }
 
-_DECISIONS_EN: dict[D, str] = {d: d.value for d in D}
-
-_DECISIONS_RU: dict[D, str] = {
+DECISIONS: dict[D, str] = {
     D.SUCCESS: "успех",
     D.FAILURE: "отказ",
     D.YES: "да",
@@ -244,85 +120,7 @@ _DECISIONS_RU: dict[D, str] = {
     D.RETURNED: "возвращено",
 }
 
-_EXPLAIN_EN: dict[Key, str] = {
-    (A.REQUEST_CONSTRUCTOR, "5.2", D.THROWN): "The URL does not parse, so the request is never made.",
-    (A.REQUEST_CONSTRUCTOR, "5.3", D.THROWN): "A fetch() URL may not contain user:password@; script gets a TypeError at once.",
-    (A.REQUEST_CONSTRUCTOR, "17", D.THROWN): "Script cannot make a navigation request (mode \"navigate\").",
-    (A.REQUEST_CONSTRUCTOR, "25.2", D.THROWN): "The method {method} is not a valid HTTP token.",
-    (A.REQUEST_CONSTRUCTOR, "32.1", D.THROWN): "A no-cors request may only use GET, HEAD or POST, not {method}.",
-    (A.REQUEST_CONSTRUCTOR, "35", D.THROWN): "A GET or HEAD request cannot have a body.",
-    (A.FORBIDDEN_METHOD, "", D.THROWN): "{method} is a forbidden method: script may never send it.",
-    (A.METHOD_NORMALIZE, "", D.SET): "The method is written in upper case, as the standard does for the six well-known methods.",
-    (A.HEADER_NAME, "", D.THROWN): "The header name is not a valid HTTP token, so setting it throws.",
-    (A.HEADER_VALUE, "", D.THROWN): "The header value contains a character a header cannot carry, so setting it throws.",
-    (A.FORBIDDEN_REQUEST_HEADER, "", D.DROPPED): "Only the browser may set {name}; the value script gave is silently ignored.",
-    (A.HEADERS_APPEND, "3.4", D.DROPPED): "In no-cors mode only a few simple headers are allowed; {name} is silently dropped.",
-    (A.USE_CORS_PREFLIGHT, "", D.SET): "An upload listener was registered on XMLHttpRequest: the request is preflighted even if it is simple.",
-    (A.FETCH, "12", D.SET): "The browser adds its default Accept header.",
-    (A.FETCH, "14", D.SET): "The browser adds its default Accept-Language header.",
-    (A.POPULATE_FROM_CLIENT, "", D.SET): "The request's origin is the page's origin, {request origin}.",
-    (A.BAD_PORT, "2", D.FAILURE): "Port {port} belongs to another protocol; fetch refuses it before connecting.",
-    (A.MAIN_FETCH, "12", D.CHOSEN): "Main fetch picks how to make the request: {branch}.",
-    (A.MAIN_FETCH, "12", D.NETWORK_ERROR): "This request cannot be made at all ({branch}); it fails before reaching the network.",
-    (A.MAIN_FETCH, "14.1", D.SET): "Besides the always-safe headers, script may read the headers named in Access-Control-Expose-Headers: {exposed}.",
-    (A.CORS_SAFELISTED_METHOD, "", D.YES): "{method} is a simple method: by itself it needs no preflight.",
-    (A.CORS_SAFELISTED_METHOD, "", D.NO): "{method} is not GET, HEAD or POST: the server must approve it in a preflight.",
-    (A.CORS_UNSAFE_NAMES, "", D.SET): "Headers the server must approve in a preflight: {names}.",
-    (A.CACHE_MATCH_METHOD, "", D.HIT): "An earlier preflight already allowed {method} for this URL: no need to ask again.",
-    (A.CACHE_MATCH_METHOD, "", D.MISS): "No cached preflight allows {method} for this URL and origin.",
-    (A.CACHE_MATCH_HEADER, "", D.HIT): "An earlier preflight already allowed the header {header}.",
-    (A.CACHE_MATCH_HEADER, "", D.MISS): "No cached preflight allows the header {header}.",
-    (A.HTTP_FETCH, "4.1", D.YES): "A preflight is needed: the browser must ask the server first.",
-    (A.HTTP_FETCH, "4.1", D.NO): "No preflight is needed: the request goes out as it is.",
-    (A.HTTP_FETCH, "4.4", D.NETWORK_ERROR): "The response failed the CORS check: script is not allowed to see it.",
-    (A.HTTP_FETCH, "6.3", D.CHOSEN): "Redirect mode is manual: script gets an opaque redirect instead of following it.",
-    (A.HTTP_FETCH, "6.3", D.NETWORK_ERROR): "Redirect mode is error, and the server answered with a redirect.",
-    (A.CORS_PREFLIGHT_FETCH, "5", D.SET): "The preflight asks: may I use method {access-control-request-method} with headers {access-control-request-headers}?",
-    (A.CORS_PREFLIGHT_FETCH, "7", D.SUCCESS): "The preflight answer has an ok (2xx) status.",
-    (A.CORS_PREFLIGHT_FETCH, "7", D.FAILURE): "The preflight answer's status {status} is not ok (200-299), so the preflight fails.",
-    (A.CORS_PREFLIGHT_FETCH, "7.3", D.FAILURE): "Access-Control-Allow-Methods or -Allow-Headers could not be parsed.",
-    (A.CORS_PREFLIGHT_FETCH, "7.5", D.SUCCESS): "The server allows the method {method}.",
-    (A.CORS_PREFLIGHT_FETCH, "7.5", D.FAILURE): "The server did not list the method {method} in Access-Control-Allow-Methods.",
-    (A.CORS_PREFLIGHT_FETCH, "7.6", D.FAILURE): "Authorization must be listed by name: the wildcard * does not cover it.",
-    (A.CORS_PREFLIGHT_FETCH, "7.7", D.SUCCESS): "The server allows every header the request needs approved.",
-    (A.CORS_PREFLIGHT_FETCH, "7.7", D.FAILURE): "The server did not allow the header {header}.",
-    (A.CORS_PREFLIGHT_FETCH, "7.10", D.SET): "The answer may be cached for {max-age} seconds.",
-    (A.CORS_PREFLIGHT_FETCH, "8", D.NETWORK_ERROR): "The preflight failed, so the real request is never sent.",
-    (A.CACHE_CREATE_ENTRY, "", D.STORED): "The preflight answer is remembered for {max-age} seconds, so the next request may skip it.",
-    (A.CACHE_CLEAR, "", D.CLEARED): "The request failed: cached preflight answers for this URL and origin are forgotten.",
-    (A.HTTP_NETWORK_OR_CACHE_FETCH, "8.12", D.SENT): "{method} {url} goes on the wire, with Origin: {origin}.",
-    (A.HTTP_NETWORK_OR_CACHE_FETCH, "11.2", D.RECEIVED): "The server answers with status {status}.",
-    (A.APPEND_ORIGIN, "4.2", D.SET): "A {method} request carries an Origin header even outside CORS.",
-    (A.REDIRECT_TAINT, "", D.YES): "The request went through another origin, so its Origin is now null: the server can no longer trust a specific origin.",
-    (A.CORS_CHECK, "2", D.FAILURE): "The response has no Access-Control-Allow-Origin: the server did not opt in to sharing it.",
-    (A.CORS_CHECK, "3", D.SUCCESS): "Access-Control-Allow-Origin is *, and no credentials were sent: anyone may read it.",
-    (A.CORS_CHECK, "4", D.FAILURE): "Access-Control-Allow-Origin ({access-control-allow-origin}) is not the page's origin, {request origin}.",
-    (A.CORS_CHECK, "5", D.SUCCESS): "Access-Control-Allow-Origin names exactly this origin, and no credentials were sent.",
-    (A.CORS_CHECK, "7", D.SUCCESS): "The origin matches and Access-Control-Allow-Credentials is true: a credentialed read is allowed.",
-    (A.CORS_CHECK, "8", D.FAILURE): "Credentials were included, but Access-Control-Allow-Credentials is not exactly true.",
-    (A.LOCATION_URL, "2", D.RETURNED): "A redirect status without a Location header is handed back as an ordinary response.",
-    (A.HTTP_REDIRECT_FETCH, "5", D.NETWORK_ERROR): "The Location header is not a valid URL.",
-    (A.HTTP_REDIRECT_FETCH, "6", D.NETWORK_ERROR): "The redirect points to a URL that is not HTTP(S).",
-    (A.HTTP_REDIRECT_FETCH, "7", D.NETWORK_ERROR): "Too many redirects: fetch gives up after 20.",
-    (A.HTTP_REDIRECT_FETCH, "9", D.NETWORK_ERROR): "A CORS request may not be redirected to a URL with user:password@.",
-    (A.HTTP_REDIRECT_FETCH, "10", D.NETWORK_ERROR): "A cross-origin CORS redirect may not carry user:password@.",
-    (A.HTTP_REDIRECT_FETCH, "12", D.SET): "After a {status} redirect the request becomes a GET without a body.",
-    (A.HTTP_REDIRECT_FETCH, "13", D.DROPPED): "The Authorization header is removed on a redirect to another origin.",
-    (A.HTTP_REDIRECT_FETCH, "18", D.SET): "The browser follows the redirect to {location}.",
-    (A.SCHEME_FETCH, "", D.RECEIVED): "The URL's scheme answers by itself (a data: URL needs no server).",
-    (A.SCHEME_FETCH, "", D.NETWORK_ERROR): "The browser cannot fetch this scheme.",
-    (A.BASIC_FILTERED, "", D.RETURNED): "Script gets a basic (same-origin) response: it can read everything except Set-Cookie.",
-    (A.CORS_FILTERED, "", D.RETURNED): "Script gets a cors response: status, body, and only the safelisted and exposed headers ({headers}).",
-    (A.OPAQUE_FILTERED, "", D.RETURNED): "Script gets an opaque response: status 0, no headers, no body. It was loaded, but cannot be read.",
-    (A.OPAQUE_REDIRECT_FILTERED, "", D.RETURNED): "Script gets an opaque redirect: it cannot see where the redirect points.",
-    (A.NETWORK_ERROR, "", D.NETWORK_ERROR): "The request fails; script sees {script sees} and no detail (the reason is only in the console).",
-    (A.BLOCKED_MIME_TYPE, "", D.YES): "A script served with MIME type {mime type} is blocked: it is never run.",
-    (A.BLOCKED_NOSNIFF, "", D.YES): "The server said nosniff and the MIME type {mime type} is wrong for a {destination}: blocked.",
-    (A.DESTINATION, "", D.SET): "The {element} element asks for mode {mode} and credentials {credentials}.",
-    (A.FILTERED_RESPONSE, "", D.RETURNED): "The element loaded: {loaded}; the page can read it: {readable}.",
-}
-
-_EXPLAIN_RU: dict[Key, str] = {
+EXPLAIN: dict[Key, str] = {
     (A.REQUEST_CONSTRUCTOR, "5.2", D.THROWN): "URL не разбирается, поэтому запрос так и не делается.",
     (A.REQUEST_CONSTRUCTOR, "5.3", D.THROWN): "URL для fetch() не может содержать user:password@; скрипт сразу получает TypeError.",
     (A.REQUEST_CONSTRUCTOR, "17", D.THROWN): "Скрипт не может сделать навигационный запрос (режим \"navigate\").",
@@ -400,52 +198,7 @@ _EXPLAIN_RU: dict[Key, str] = {
     (A.FILTERED_RESPONSE, "", D.RETURNED): "Элемент загружен: {loaded}; страница может его прочитать: {readable}.",
 }
 
-_REASONS_EN: dict[Reason, str] = {
-    Reason.INVALID_URL: "The URL does not parse.",
-    Reason.URL_HAS_CREDENTIALS: "A fetch() URL contains user:password@.",
-    Reason.INVALID_METHOD: "The method is not an HTTP token.",
-    Reason.FORBIDDEN_METHOD: "CONNECT, TRACE or TRACK: script may never send these.",
-    Reason.INVALID_HEADER_NAME: "A header name set by script is not an HTTP token.",
-    Reason.INVALID_HEADER_VALUE: "A header value set by script contains NUL, CR, LF or a character above one byte.",
-    Reason.NAVIGATE_MODE: "Script asked for mode \"navigate\".",
-    Reason.NO_CORS_METHOD: "A no-cors request with a method other than GET, HEAD or POST.",
-    Reason.BODY_WITH_GET_OR_HEAD: "A body on a GET or HEAD request.",
-    Reason.BAD_PORT: "The URL's port is one fetch refuses (it belongs to another protocol).",
-    Reason.DISALLOWED_BY_MODE: "Mode \"same-origin\" and the URL is another origin.",
-    Reason.NO_CORS_REDIRECT_MODE: "Mode \"no-cors\" requires redirect mode \"follow\".",
-    Reason.CORS_DISABLED_SCHEME: "A URL that is not HTTP(S) cannot be read with CORS.",
-    Reason.UNSUPPORTED_SCHEME: "A scheme the browser does not fetch.",
-    Reason.MISSING_ALLOW_ORIGIN_HEADER: "The response has no Access-Control-Allow-Origin header.",
-    Reason.WILDCARD_ORIGIN_NOT_ALLOWED: "Access-Control-Allow-Origin is * but the request included credentials.",
-    Reason.MULTIPLE_ALLOW_ORIGIN_VALUES: "Access-Control-Allow-Origin holds several values (one allowed).",
-    Reason.INVALID_ALLOW_ORIGIN_VALUE: "Access-Control-Allow-Origin is not an origin.",
-    Reason.ALLOW_ORIGIN_MISMATCH: "Access-Control-Allow-Origin names another origin than the page's.",
-    Reason.INVALID_ALLOW_CREDENTIALS: "Credentials were included, but Access-Control-Allow-Credentials is not exactly true.",
-    Reason.PREFLIGHT_INVALID_STATUS: "The preflight's status is not ok (200-299).",
-    Reason.PREFLIGHT_DISALLOWED_REDIRECT: "The preflight was answered with a redirect, which is not allowed.",
-    Reason.PREFLIGHT_MISSING_ALLOW_ORIGIN_HEADER: "The preflight answer has no Access-Control-Allow-Origin.",
-    Reason.PREFLIGHT_WILDCARD_ORIGIN_NOT_ALLOWED: "The preflight answer allows * but the request includes credentials.",
-    Reason.PREFLIGHT_MULTIPLE_ALLOW_ORIGIN_VALUES: "The preflight answer's Access-Control-Allow-Origin holds several values.",
-    Reason.PREFLIGHT_INVALID_ALLOW_ORIGIN_VALUE: "The preflight answer's Access-Control-Allow-Origin is not an origin.",
-    Reason.PREFLIGHT_ALLOW_ORIGIN_MISMATCH: "The preflight answer allows another origin than the page's.",
-    Reason.PREFLIGHT_INVALID_ALLOW_CREDENTIALS: "The preflight answer lacks Access-Control-Allow-Credentials: true for a credentialed request.",
-    Reason.INVALID_ALLOW_METHODS_PREFLIGHT_RESPONSE: "Access-Control-Allow-Methods does not parse as a list of tokens.",
-    Reason.INVALID_ALLOW_HEADERS_PREFLIGHT_RESPONSE: "Access-Control-Allow-Headers does not parse as a list of tokens.",
-    Reason.METHOD_DISALLOWED_BY_PREFLIGHT_RESPONSE: "The preflight answer does not allow the method.",
-    Reason.HEADER_DISALLOWED_BY_PREFLIGHT_RESPONSE: "The preflight answer does not allow a request header.",
-    Reason.REDIRECT_MODE_ERROR: "Redirect mode \"error\" and the server redirected.",
-    Reason.TOO_MANY_REDIRECTS: "More than 20 redirects.",
-    Reason.INVALID_LOCATION: "The Location header does not parse, or appears twice.",
-    Reason.REDIRECT_TO_NON_HTTP_SCHEME: "A redirect to a URL that is not HTTP(S).",
-    Reason.REDIRECT_CONTAINS_CREDENTIALS: "A CORS redirect to a URL with user:password@.",
-    Reason.BLOCKED_BY_MIME_TYPE: "A script served as an image, audio, video or CSV.",
-    Reason.BLOCKED_BY_NOSNIFF: "X-Content-Type-Options: nosniff and not a JavaScript or CSS MIME type.",
-    Reason.LOAD_STATUS_NOT_OK: "Fetched, but scripts, stylesheets and media need a 2xx status.",
-    Reason.LOAD_MIME_TYPE_MISMATCH: "Fetched, but a module script is not JavaScript or a stylesheet is not text/css.",
-    Reason.LOAD_UNDECODABLE: "Fetched, but the body is not an image, font or media resource.",
-}
-
-_REASONS_RU: dict[Reason, str] = {
+REASONS: dict[Reason, str] = {
     Reason.INVALID_URL: "URL не разбирается.",
     Reason.URL_HAS_CREDENTIALS: "URL для fetch() содержит user:password@.",
     Reason.INVALID_METHOD: "Метод — не HTTP-токен.",
@@ -490,41 +243,7 @@ _REASONS_RU: dict[Reason, str] = {
     Reason.LOAD_UNDECODABLE: "Загружено, но тело — не изображение, шрифт или медиа.",
 }
 
-_WORDS_EN: dict[str, str] = {
-    "step": "step",
-    "network error": "network error",
-    "script sees": "script sees",
-    "response": "response",
-    "status": "status",
-    "readable headers": "readable headers",
-    "none": "none",
-    "url": "url",
-    "redirected": "redirected",
-    "sent": "sent",
-    "request": "request",
-    "after": "after",
-    "page": "page",
-    "profile": "profile",
-    "scenario": "Scenario",
-    "requests": "Requests",
-    "server": "Server routes",
-    "diagram": "Sequence diagram",
-    "trace": "Trace",
-    "result": "What script gets",
-    "on the wire": "On the wire",
-    "explanation": "What it means",
-    "decision": "decision",
-    "facts": "facts",
-    "spec": "spec",
-    "page script": "Page script",
-    "browser": "Browser",
-    "cache hit": "preflight cache hit",
-    "preflight": "preflight",
-    "blocked": "blocked",
-    "no requests sent": "nothing reached the server",
-}
-
-_WORDS_RU: dict[str, str] = {
+WORDS: dict[str, str] = {
     "step": "шаг",
     "network error": "сетевая ошибка",
     "script sees": "скрипт видит",
@@ -557,16 +276,3 @@ _WORDS_RU: dict[str, str] = {
     "blocked": "заблокировано",
     "no requests sent": "до сервера ничего не дошло",
 }
-
-TEXT: Final[dict[str, Catalogue]] = {
-    "en": Catalogue(_TITLES_EN, _ABOUT_EN, _DECISIONS_EN, _EXPLAIN_EN, _REASONS_EN, _WORDS_EN),
-    "ru": Catalogue(_TITLES_RU, _ABOUT_RU, _DECISIONS_RU, _EXPLAIN_RU, _REASONS_RU, _WORDS_RU),
-}
-
-
-def catalogue(lang: str) -> Catalogue:
-    """The catalogue of a language; ValueError names the known ones."""
-    try:
-        return TEXT[lang]
-    except KeyError:
-        raise ValueError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}") from None
