@@ -24,7 +24,7 @@ from cors_spec.model.profile import Profile
 from cors_spec.model.request import Api, Credentials, Mode, Redirect, Request
 from cors_spec.model.response import Failure, JsError, Reason
 from cors_spec.model.spec import Algorithm
-from cors_spec.model.trace import Decision, Recorder, Step
+from cors_spec.model.trace import ABSENT, Decision, Recorder, Step
 
 
 @attrs.frozen
@@ -242,7 +242,7 @@ def _construct_xhr(
     use_preflight = upload_listener and (body is not None or not profile.xhr_upload_listener_needs_body)
     if trace is not None and upload_listener:
         trace.append(Step(Algorithm.USE_CORS_PREFLIGHT, "", Decision.SET if use_preflight else Decision.NO,
-                          (("upload listener", "yes"), ("body", "present" if body is not None else "none"))))
+                          (("upload listener", "yes"), ("body", "present" if body is not None else ABSENT))))
     return Request(
         method=method,
         url_list=(parsed,),

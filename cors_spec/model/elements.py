@@ -20,7 +20,7 @@ from cors_spec.model.profile import Profile
 from cors_spec.model.request import Api, Credentials, CrossOrigin, Destination, Mode, Redirect, Request, Tainting
 from cors_spec.model.response import ElementLoad, Failure, Outcome, Reason
 from cors_spec.model.spec import Algorithm
-from cors_spec.model.trace import Decision, Recorder, Step
+from cors_spec.model.trace import ABSENT, Decision, Recorder, Step
 
 _DESTINATIONS: Final = {
     Api.IMG: Destination.IMAGE,
@@ -120,28 +120,28 @@ def element_request(
     module-script, font and navigation variants)."""
     destination = _DESTINATIONS[api]
     if api is Api.IFRAME:
-        mode, credentials, why = Mode.NAVIGATE, Credentials.INCLUDE, "navigation: not CORS"
+        mode, credentials, why = Mode.NAVIGATE, Credentials.INCLUDE, "navigation"
     elif api is Api.FONT and not profile.font_cors:
         # Profile choice: an engine that fetches fonts without CORS.
-        mode, credentials, why = Mode.NO_CORS, Credentials.INCLUDE, "fonts fetched without CORS"
+        mode, credentials, why = Mode.NO_CORS, Credentials.INCLUDE, "font-no-cors"
     elif api in (Api.MODULE_SCRIPT, Api.FONT):
         # Module scripts and fonts are always fetched in mode "cors".
         mode = Mode.CORS
         credentials = Credentials.INCLUDE if crossorigin is CrossOrigin.USE_CREDENTIALS else Credentials.SAME_ORIGIN
-        why = "always CORS"
+        why = "always-cors"
     elif crossorigin is None:
-        mode, credentials, why = Mode.NO_CORS, Credentials.INCLUDE, "no crossorigin attribute: no-cors"
+        mode, credentials, why = Mode.NO_CORS, Credentials.INCLUDE, "no-crossorigin"
     elif crossorigin is CrossOrigin.ANONYMOUS:
-        mode, credentials, why = Mode.CORS, Credentials.SAME_ORIGIN, "crossorigin=anonymous"
+        mode, credentials, why = Mode.CORS, Credentials.SAME_ORIGIN, "crossorigin-anonymous"
     else:
-        mode, credentials, why = Mode.CORS, Credentials.INCLUDE, "crossorigin=use-credentials"
+        mode, credentials, why = Mode.CORS, Credentials.INCLUDE, "crossorigin-use-credentials"
     headers: list[tuple[str, str]] = [("Accept", _ACCEPT.get(destination, "*/*"))]
     for name, value in profile.default_request_headers:
         if name.lower() != "accept":
             headers.append((name, value))
     if trace is not None:
         trace.append(Step(Algorithm.DESTINATION, "", Decision.SET, (
-            ("element", api.value), ("crossorigin", "(absent)" if crossorigin is None else crossorigin.value),
+            ("element", api.value), ("crossorigin", ABSENT if crossorigin is None else crossorigin.value),
             ("destination", destination.value), ("mode", mode.value), ("credentials", credentials.value),
             ("why", why))))
     return Request(
@@ -169,43 +169,43 @@ def element_verdict(
         final = url_list[-1]
         xfo = (lowered_get(headers, "x-frame-options") or "").strip().lower() if failure is None else ""
         if failure is not None:
-            loaded, readable, why = True, False, "error page: " + failure.reason.value
+            loaded, readable, why = True, False, "error-page: " + failure.reason.value
         elif xfo == "deny" or (xfo == "sameorigin" and not same_origin(page, final.origin)):
-            loaded, readable, why = True, False, f"X-Frame-Options: {xfo}: blocked, an error page loads"
+            loaded, readable, why = True, False, f"x-frame-options: {xfo}"
         else:
             readable = same_origin(page, final.origin)
-            loaded, why = True, ("same origin: contentDocument reachable" if readable
-                                 else "cross-origin document: contentDocument is null")
+            loaded, why = True, ("same-origin-document" if readable
+                                 else "cross-origin-document")
         element = ElementLoad(loaded, readable, why)
         outcome = Outcome.BASIC if readable else Outcome.OPAQUE
         failure = None
     else:
         essence = extract_mime_essence(headers) if failure is None else None
         if failure is not None:
-            loaded, why = False, "network error: " + failure.reason.value
+            loaded, why = False, "network-error: " + failure.reason.value
         elif api in (Api.SCRIPT, Api.MODULE_SCRIPT, Api.STYLESHEET, Api.MEDIA) and not _ok(status):
-            loaded, why, reason = False, f"status {status} is not an ok status", Reason.LOAD_STATUS_NOT_OK
+            loaded, why, reason = False, f"status-not-ok: {status}", Reason.LOAD_STATUS_NOT_OK
         elif api is Api.MODULE_SCRIPT and essence not in JAVASCRIPT_MIME_TYPES:
-            loaded, why, reason = False, f"MIME type {essence} is not JavaScript", Reason.LOAD_MIME_TYPE_MISMATCH
+            loaded, why, reason = False, f"mime-not-javascript: {essence}", Reason.LOAD_MIME_TYPE_MISMATCH
         elif api is Api.STYLESHEET and essence != "text/css" and profile.stylesheet_requires_css_mime:
-            loaded, why, reason = False, f"MIME type {essence} is not text/css", Reason.LOAD_MIME_TYPE_MISMATCH
+            loaded, why, reason = False, f"mime-not-css: {essence}", Reason.LOAD_MIME_TYPE_MISMATCH
         elif api is Api.IMG and not (_matches(body, _IMAGE_SIGNATURES) or essence == "image/svg+xml"):
-            loaded, why, reason = False, "the body is not an image", Reason.LOAD_UNDECODABLE
+            loaded, why, reason = False, "not-an-image", Reason.LOAD_UNDECODABLE
         elif api is Api.FONT and not _matches(body, _FONT_SIGNATURES):
-            loaded, why, reason = False, "the body is not a font", Reason.LOAD_UNDECODABLE
+            loaded, why, reason = False, "not-a-font", Reason.LOAD_UNDECODABLE
         elif api is Api.MEDIA and not (_matches(body, _VIDEO_SIGNATURES) or _matches(body, _AUDIO_SIGNATURES)):
-            loaded, why, reason = False, "the body is not audio or video", Reason.LOAD_UNDECODABLE
+            loaded, why, reason = False, "not-media", Reason.LOAD_UNDECODABLE
         else:
             loaded = True
             if api in (Api.MODULE_SCRIPT, Api.FONT):
-                readable, why = True, "fetched with CORS"
+                readable, why = True, "fetched-with-cors"
             elif api is Api.MEDIA and not _matches(body, _VIDEO_SIGNATURES):
-                readable, why = None, "audio only: no read probe"
+                readable, why = None, "audio-only"
             else:
                 readable = cors_same_origin
-                why = {Api.IMG: "canvas read-back", Api.SCRIPT: "error details",
-                       Api.STYLESHEET: "cssRules", Api.MEDIA: "canvas read-back"}.get(api, "read") + (
-                    " allowed" if readable else " blocked: the response is opaque")
+                why = {Api.IMG: "canvas", Api.SCRIPT: "error-details",
+                       Api.STYLESHEET: "cssrules", Api.MEDIA: "canvas"}.get(api, "read") + (
+                    "-allowed" if readable else "-blocked")
         element = ElementLoad(loaded, readable if loaded else None, why)
         if not loaded:
             outcome = Outcome.NETWORK_ERROR
@@ -218,5 +218,5 @@ def element_verdict(
     if trace is not None:
         trace.append(Step(Algorithm.FILTERED_RESPONSE, "", Decision.RETURNED, (
             ("element", api.value), ("loaded", "yes" if element.loaded else "no"),
-            ("readable", {True: "yes", False: "no", None: "no probe"}[element.readable]), ("why", element.why))))
+            ("readable", {True: "yes", False: "no", None: "no-probe"}[element.readable]), ("why", element.why))))
     return element, outcome, failure

@@ -201,7 +201,7 @@ class ElementLoad:
 
     loaded: bool  # the element fired its success event (load / loadeddata / font loaded)
     readable: bool | None  # the read probe works (canvas read-back, unmuted errors, cssRules...)
-    why: str  # one phrase: what decided it
+    why: str  # a token: what decided it (the teach catalogues give its words)
 
 
 @attrs.frozen

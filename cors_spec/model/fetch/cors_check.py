@@ -14,7 +14,7 @@ from cors_spec.model.headers import HeaderList, lowered_get
 from cors_spec.model.origin import parse_url
 from cors_spec.model.response import Failure, Reason
 from cors_spec.model.spec import Algorithm
-from cors_spec.model.trace import Decision, Recorder, Step
+from cors_spec.model.trace import ABSENT, Decision, Recorder, Step
 
 #: The CORS check's failure reasons in step order; the preflight's are their variants.
 _CHECK: Final = (Reason.MISSING_ALLOW_ORIGIN_HEADER, Reason.WILDCARD_ORIGIN_NOT_ALLOWED,
@@ -60,13 +60,13 @@ def cors_check(
     if origin is None:
         if trace is not None:
             trace.append(Step(Algorithm.CORS_CHECK, "2", Decision.FAILURE,
-                              (("access-control-allow-origin", "(absent)"),)))
+                              (("access-control-allow-origin", ABSENT),)))
         return Failure(missing, "", url)
     # 3. wildcard without credentials
     if not include and origin == "*":
         if trace is not None:
             trace.append(Step(Algorithm.CORS_CHECK, "3", Decision.SUCCESS,
-                              (("access-control-allow-origin", "*"), ("credentials mode", "not include"))))
+                              (("access-control-allow-origin", "*"), ("credentials mode", "not-include"))))
         return None
     # 4. byte-for-byte comparison with the serialized request origin
     if origin != serialized_origin:
@@ -81,13 +81,13 @@ def cors_check(
         if trace is not None:
             trace.append(Step(Algorithm.CORS_CHECK, "4", Decision.FAILURE,
                               (("access-control-allow-origin", origin), ("request origin", serialized_origin),
-                               ("credentials mode", "include" if include else "not include"))))
+                               ("credentials mode", "include" if include else "not-include"))))
         return Failure(reason, origin, url)
     # 5. credentials not included: done
     if not include:
         if trace is not None:
             trace.append(Step(Algorithm.CORS_CHECK, "5", Decision.SUCCESS,
-                              (("access-control-allow-origin", origin), ("credentials mode", "not include"))))
+                              (("access-control-allow-origin", origin), ("credentials mode", "not-include"))))
         return None
     # 6-7. Access-Control-Allow-Credentials must be exactly `true`
     credentials = lowered_get(headers, "access-control-allow-credentials")
@@ -99,7 +99,7 @@ def cors_check(
     # 8.
     if trace is not None:
         trace.append(Step(Algorithm.CORS_CHECK, "8", Decision.FAILURE,
-                          (("access-control-allow-credentials", "(absent)" if credentials is None else credentials),
+                          (("access-control-allow-credentials", ABSENT if credentials is None else credentials),
                            ("credentials mode", "include"))))
     return Failure(bad_credentials, credentials or "", url)
 

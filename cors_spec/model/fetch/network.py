@@ -83,7 +83,7 @@ def http_network_fetch(
         t.append(Step(Algorithm.HTTP_NETWORK_OR_CACHE_FETCH, "8.12", Decision.SENT, (
             ("method", wire.method), ("url", wire.url),
             ("origin", NOT_SENT if origin_value is None else origin_value),
-            ("credentials", "included" if include_credentials else "not included"))))
+            ("credentials", "included" if include_credentials else "not-included"))))
     answer = params.server(wire)
     resp_headers = received_header_list(params, answer.headers)
     if t is not None:

@@ -207,7 +207,7 @@ def _allows_request(
         if t is not None:
             t.append(Step(A, "7.5", Decision.FAILURE, (
                 ("method", method), ("access-control-allow-methods", shown_acam),
-                ("credentials mode", "include" if include else "not include"))))
+                ("credentials mode", "include" if include else "not-include"))))
         return Failure(Reason.METHOD_DISALLOWED_BY_PREFLIGHT_RESPONSE, method, url)
     if t is not None:
         t.append(Step(A, "7.5", Decision.SUCCESS, (
@@ -230,7 +230,7 @@ def _allows_request(
             if t is not None:
                 t.append(Step(A, "7.7", Decision.FAILURE, (
                     ("header", lname), ("access-control-allow-headers", shown_acah),
-                    ("credentials mode", "include" if include else "not include"))))
+                    ("credentials mode", "include" if include else "not-include"))))
             return Failure(Reason.HEADER_DISALLOWED_BY_PREFLIGHT_RESPONSE, lname, url)
     if t is not None:
         t.append(Step(A, "7.7", Decision.SUCCESS, (
