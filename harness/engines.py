@@ -487,10 +487,16 @@ class WebKit(Engine):
         os.close(r)
         return ":" + data.decode().strip()
 
+    def launch_extras(self) -> tuple[list[str], dict[str, str]]:
+        """Extra MiniBrowser switches and environment (a hook for recorders)."""
+        return [], {}
+
     async def launch(self, url: str) -> None:
         tmp = self._mktmp()
         env = _clean_env(tmp)
         display = await asyncio.get_running_loop().run_in_executor(None, self._start_xvfb, env)
+        extra_args, extra_env = self.launch_extras()
+        env.update(extra_env)
         env.update(
             DISPLAY=display,
             WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS="1",
@@ -505,6 +511,7 @@ class WebKit(Engine):
         self.proc = await asyncio.create_subprocess_exec(
             exe,
             "--enable-write-console-messages-to-stdout=true",
+            *extra_args,
             url,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=slave,
