@@ -13,7 +13,10 @@ Recorders (``RECORDERS``):
 - ``cdp-chromium``: the harness's Chromium with ``--remote-debugging-port=0``;
   the HAR is built here from DevTools-protocol ``Network.*`` events;
 - ``bidi-firefox``: the harness's Firefox ESR; the HAR is built here from
-  WebDriver BiDi ``network.*`` events.
+  WebDriver BiDi ``network.*`` events;
+- ``inspector-webkit``: the harness's WebKitGTK MiniBrowser with its remote
+  inspector server on 127.0.0.1; the HAR is built here from Web Inspector
+  protocol ``Network.*`` events.
 
 Each scenario runs alone in a fresh browser (one launch per scenario), so each
 HAR holds one page and that scenario's requests, as a user's export would. The
@@ -41,7 +44,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .engines import CHROMIUM_BIN, Chromium, Engine, Firefox, _clean_env
+from .engines import CHROMIUM_BIN, Chromium, Engine, Firefox, WebKit, _clean_env
 from .run import run_engine_async
 from .scenario import load_paths
 from .server import Server
@@ -451,6 +454,136 @@ class BidiFirefox(_Recording, Firefox):
             self.events.append({"method": msg["method"], "params": msg.get("params", {})})
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        port: int = so.getsockname()[1]
+        return port
+
+
+class InspectorWebKit(_Recording, WebKit):
+    """The harness's WebKitGTK MiniBrowser with its remote inspector server
+    (``WEBKIT_INSPECTOR_HTTP_SERVER`` on 127.0.0.1), recording ``Network.*``
+    events of the Web Inspector protocol."""
+
+    recorder = "inspector-webkit"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._init_recording()
+        self.port = 0
+        self.insp: WebSocket | None = None
+        self._iid = 0
+        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._targets: asyncio.Queue[str] = asyncio.Queue()
+
+    def launch_extras(self) -> tuple[list[str], dict[str, str]]:
+        return ["--enable-developer-extras=true"], {"WEBKIT_INSPECTOR_HTTP_SERVER": f"127.0.0.1:{self.port}"}
+
+    async def launch(self, url: str) -> None:
+        self.launch_urls.append(url)
+        self.browser_version = self.version()
+        self.port = _free_port()
+        self._targets = asyncio.Queue()
+        await super().launch("about:blank")
+        # the inspector's target list page names the page's socket once the page exists
+        deadline = asyncio.get_running_loop().time() + 20
+        path = None
+        while path is None:
+            try:
+                listing = await self._http_get("/")
+                m = re.search(r"/socket/\d+/\d+/WebPage", listing)
+                path = m.group(0) if m else None
+            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+                path = None
+            if path is None:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise RuntimeError("WebKit inspector server did not list the page")
+                await asyncio.sleep(0.2)
+        self.insp = await WebSocket.connect(f"ws://127.0.0.1:{self.port}{path}")
+        self.tasks.append(asyncio.ensure_future(self._recv()))
+        target = await asyncio.wait_for(self._targets.get(), 20)
+        await self._send(target, "Page.navigate", {"url": url})
+
+    async def _http_get(self, path: str) -> str:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.port), 2)
+        try:
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nConnection: close\r\n\r\n".encode())
+            await writer.drain()
+            data = await asyncio.wait_for(reader.read(1 << 20), 2)
+        finally:
+            writer.close()
+        return data.decode("utf-8", "replace")
+
+    async def _send(self, target: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if self.insp is None:
+            raise WebSocketError("inspector connection closed")
+        self._iid += 1
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[self._iid] = fut
+        inner = json.dumps({"id": self._iid, "method": method, "params": params})
+        await self.insp.send_json({"id": self._iid, "method": "Target.sendMessageToTarget",
+                                   "params": {"targetId": target, "message": inner}})
+        res = await asyncio.wait_for(fut, 20)
+        if "error" in res:
+            raise RuntimeError(f"inspector {method}: {res['error']}")
+        out: dict[str, Any] = res.get("result", {})
+        return out
+
+    async def _enable(self, target: str) -> None:
+        try:
+            await self._send(target, "Network.enable", {})
+        except (RuntimeError, asyncio.TimeoutError, WebSocketError, ConnectionError):
+            return
+        self._targets.put_nowait(target)
+
+    async def _recv(self) -> None:
+        assert self.insp is not None
+        try:
+            while True:
+                msg = json.loads(await self.insp.recv_text())
+                m = msg.get("method")
+                p = msg.get("params", {})
+                if m == "Target.targetCreated":
+                    tid = str(p.get("targetInfo", {}).get("targetId", ""))
+                    self.tasks.append(asyncio.ensure_future(self._enable(tid)))
+                elif m == "Target.dispatchMessageFromTarget":
+                    inner = json.loads(p.get("message", "{}"))
+                    if "id" in inner:
+                        fut = self._pending.pop(int(inner["id"]), None)
+                        if fut is not None and not fut.done():
+                            fut.set_result(inner)
+                    elif str(inner.get("method", "")).startswith("Network."):
+                        self.events.append({"method": inner["method"], "params": inner.get("params", {}),
+                                            "target": p.get("targetId")})
+        except (WebSocketError, asyncio.IncompleteReadError, ConnectionError, ValueError):
+            return
+
+    async def stop(self) -> None:
+        if self.insp is not None:
+            self.insp.close()
+            self.insp = None
+        self._pending.clear()
+        await super().stop()
+
+
+def webkit_to_har_entries(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Web Inspector protocol events (WebKit) are close to Chromium's: same
+    builder, with ``walltime`` spelled as Chromium spells it and no ExtraInfo."""
+    norm = []
+    for ev in events:
+        p = dict(ev["params"])
+        if "walltime" in p:
+            p["wallTime"] = p.pop("walltime")
+        norm.append({"method": ev["method"], "params": p})
+    entries = cdp_to_har_entries(norm)
+    for e in entries:
+        e.pop("_requestHeadersSource", None)
+    return entries
+
+
 def node_modules() -> str | None:
     base = os.environ.get("CORS_SPEC_HAR_NODE") or os.path.expanduser("~/.cache/cors-spec-har/node")
     nm = os.path.join(base, "node_modules")
@@ -536,6 +669,7 @@ RECORDERS: dict[str, tuple[str, type[Engine]]] = {
     "playwright-chromium": ("chromium", PlaywrightChromium),
     "cdp-chromium": ("chromium", CdpChromium),
     "bidi-firefox": ("firefox", BidiFirefox),
+    "inspector-webkit": ("webkit", InspectorWebKit),
 }
 
 
@@ -615,7 +749,7 @@ async def record_one(recorder: str, scenario: dict[str, Any], server: Server) ->
         browser = dict(log.get("browser", {}))
         har = finish_har(log.get("entries", []), log.get("pages", []), run_id, creator, browser, comment)
     else:
-        first = min((float(e["params"].get("wallTime") or e["params"].get("timestamp", 0) / 1000)
+        first = min((float(e["params"].get("wallTime") or e["params"].get("walltime") or e["params"].get("timestamp", 0) / 1000)
                      for e in eng.events if e["method"] in ("Network.requestWillBeSent", "network.beforeRequestSent")),
                     default=0.0)
         page = {"startedDateTime": _iso(first), "id": "page_1", "title": page_url, "pageTimings": {}}
@@ -624,6 +758,11 @@ async def record_one(recorder: str, scenario: dict[str, Any], server: Server) ->
             creator = {"name": "cors-spec harness/har.py", "version": RECORDER_VERSION,
                        "comment": "HAR built from Chromium DevTools-protocol Network events"}
             bname, bver = "Chromium", eng.browser_version.split("/", 1)[-1]
+        elif recorder == "inspector-webkit":
+            entries = webkit_to_har_entries(eng.events)
+            creator = {"name": "cors-spec harness/har.py", "version": RECORDER_VERSION,
+                       "comment": "HAR built from WebKitGTK Web Inspector protocol Network events"}
+            bname, bver = "WebKitGTK", eng.browser_version.replace("WebKitGTK ", "").replace(" (MiniBrowser)", "")
         else:
             entries = bidi_to_har_entries(eng.events)
             creator = {"name": "cors-spec harness/har.py", "version": RECORDER_VERSION,
@@ -697,7 +836,13 @@ def main(argv: list[str] | None = None) -> int:
         if shutil.which("unshare") is None or shutil.which("ip") is None:
             ap.error("unshare/ip not found: use --no-netns")
         env = dict(os.environ, CORS_SPEC_HAR_NETNS="1")
-        cmd = ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
+        # The extra local addresses on lo only give getaddrinfo(AI_ADDRCONFIG) an
+        # address other than 127.0.0.1/::1, without which WebKitGTK's resolver
+        # finds no address for the /etc/hosts names; the namespace has no other
+        # interface and no route off the machine.
+        setup = ("ip link set lo up && ip addr add 10.254.254.254/32 dev lo"
+                 " && ip -6 addr add fd00:254::1/128 dev lo nodad && exec \"$@\"")
+        cmd = ["unshare", "--net", "sh", "-c", setup, "sh",
                sys.executable, "-m", "harness.har", *args]
         return subprocess.call(cmd, env=env, cwd=str(ROOT), timeout=a.time_limit + 60)
     scenarios = fixture_scenarios(a.names or None)

@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "har"
 TRACES = ROOT / "spec_traces"
-RECORDERS = ("playwright-chromium", "cdp-chromium", "bidi-firefox")
+RECORDERS = ("playwright-chromium", "cdp-chromium", "bidi-firefox", "inspector-webkit")
 BODY_LIMIT = 300
 
 FILES = sorted(FIXTURES.glob("*/*.har"))
@@ -60,7 +60,7 @@ def test_fixture_is_har_12(path: Path) -> None:
     if path.parent.name.startswith("playwright"):
         assert creator["name"] == "Playwright"
     else:
-        engine = "Chromium" if "chromium" in path.parent.name else "Firefox"
+        engine = {"cdp-chromium": "Chromium", "bidi-firefox": "Firefox", "inspector-webkit": "WebKit"}[path.parent.name]
         assert engine in creator.get("comment", "")
     assert isinstance(log.get("browser", {}).get("version"), str)
     assert isinstance(log.get("pages"), list)
@@ -111,6 +111,8 @@ def test_preflights_by_recorder() -> None:
     pw = _load(FIXTURES / "playwright-chromium" / name)["log"]["entries"]
     cdp = _load(FIXTURES / "cdp-chromium" / name)["log"]["entries"]
     ff = _load(FIXTURES / "bidi-firefox" / name)["log"]["entries"]
+    wk = _load(FIXTURES / "inspector-webkit" / name)["log"]["entries"]
     assert not [e for e in pw if e["request"]["method"] == "OPTIONS"]
     assert [e for e in cdp if e["request"]["method"] == "OPTIONS"]
     assert [e for e in ff if e["request"]["method"] == "OPTIONS"]
+    assert not [e for e in wk if e["request"]["method"] == "OPTIONS"]
