@@ -66,7 +66,8 @@ class Browser:
         self._page_url = None if origin.opaque else origin.serialized + "/"
         self.profile: Profile = profile
         self.trace_enabled = trace
-        self.cache: PreflightCache = ()
+        #: The CORS-preflight cache; its network partition key is the page's origin.
+        self.cache: PreflightCache = PreflightCache(origin.serialized)
         self.now: float = 0.0
 
     def advance(self, seconds: float) -> None:

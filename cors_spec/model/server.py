@@ -20,14 +20,34 @@ class Route:
     method: str | None = None
 
 
+def _index(routes: tuple[Route, ...]) -> dict[str, tuple[Route, ...]]:
+    """The routes by URL, each URL's routes in table order."""
+    by_url: dict[str, list[Route]] = {}
+    for r in routes:
+        by_url.setdefault(r.url, []).append(r)
+    return {url: tuple(rs) for url, rs in by_url.items()}
+
+
+_NOT_FOUND = ServerResponse(404, (), "")
+
+
 @attrs.frozen
 class Routes:
-    """A static route table; calling it answers a request. No match: 404, no headers."""
+    """A static route table; calling it answers a request. No match: 404, no headers.
+
+    A route matches on the exact URL, so the table is indexed by URL: only the routes for
+    the request's URL are tried, in table order, and the first whose method matches (or
+    that names none) answers, as a scan of the whole table would pick it.
+    """
 
     routes: tuple[Route, ...]
+    _by_url: dict[str, tuple[Route, ...]] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_url", _index(self.routes))
 
     def __call__(self, request: WireRequest) -> ServerResponse:
-        for r in self.routes:
-            if r.url == request.url and (r.method is None or r.method == request.method):
+        for r in self._by_url.get(request.url, ()):
+            if r.method is None or r.method == request.method:
                 return ServerResponse(r.status, r.headers, r.body)
-        return ServerResponse(404, (), "")
+        return _NOT_FOUND

@@ -31,8 +31,8 @@ Server = Callable[[WireRequest], ServerResponse]
 class FetchParams:
     """One script request's fetch: its fixed inputs and the state it leaves behind.
 
-    ``cache`` is replaced (never mutated) when the preflight stores or clears entries;
-    ``sent`` grows by one entry per request that reaches the server.
+    ``cache`` is the browser's preflight cache, updated in place when the preflight stores
+    or main fetch clears entries; ``sent`` grows by one entry per request that reaches the server.
     """
 
     profile: Profile
