@@ -1,58 +1,146 @@
-"""``cors-spec run``: scenario files through the model, one observation per request."""
+"""``cors-spec run``: scenario files through the model, one observation per request.
+
+Files are streamed: each is read, checked, run and written before the next is read, so
+memory stays flat over any number of files. ``--jobs N`` runs files in N worker processes
+and still writes them in input order.
+"""
 
 from __future__ import annotations
 
 import argparse
+import collections
+import functools
 import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TextIO
 
 from cors_spec.cli.common import ExitStatus, SubParsers
 from cors_spec.engines import PROFILES
-from cors_spec.scenario.format import load_scenario, observation, run_scenario, scenario_files
-from cors_spec.teach.render import render_summary
+from cors_spec.errors import InputError
 
 HELP = "run scenario files (format v1) and report what script gets"
+EPILOG = """\
+Files are read, checked, run and written one after another (folders: their .json files,
+recursively, in sorted order), so output starts at once and memory stays flat. A bad file
+(unreadable, not JSON, not format v1) does not stop the run: its error goes to stderr as
+'cors-spec: error: FILE: ...', the file is left out of the output, the other files run, and
+the exit status is 2 at the end. Output written before it stays written; with --json the
+document is still complete and valid. A PATH that does not exist is an error before anything
+runs.
+"""
 
 
 def add_parser(sub: SubParsers[argparse.ArgumentParser]) -> None:
-    run = sub.add_parser("run", help=HELP,
+    run = sub.add_parser("run", help=HELP, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
                          description="Run scenario files or folders of them; one observation per request.")
     run.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="scenario .json files or folders")
     run.add_argument("--profile", default="spec", choices=sorted(PROFILES), help="browser profile (default: spec)")
     run.add_argument("--json", action="store_true", help="print JSON: {profile, scenarios: [{name, observations}]}")
     run.add_argument("--trace", action="store_true", help="with --json: include each request's trace records")
+    run.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                     help="run files in N processes (0: one per CPU); output stays in input order (default: 1)")
     run.set_defaults(handler=_run)
 
 
+def scenario_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """The .json files named, and those found in named folders (recursively, sorted as
+    full paths sort), listed one folder at a time."""
+    for p in paths:
+        if p.is_dir():
+            yield from _walk(p)
+        else:
+            yield p
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    with os.scandir(folder) as it:
+        entries = sorted((e.name, e.is_dir() and not e.is_symlink()) for e in it)
+    for name, is_dir in entries:
+        path = folder / name
+        if is_dir:
+            yield from _walk(path)
+        elif name.endswith(".json") and path.is_file():
+            yield path
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.split("\n"))
+
+
+def run_file(path: Path, profile: str, as_json: bool, trace: bool) -> tuple[str, str | None]:
+    """One file's output (a JSON array item indented for the document, or the text report),
+    or its error line; runs in a worker process with ``--jobs``."""
+    from cors_spec.scenario.format import load_scenario, observation, run_scenario
+
+    try:
+        s = load_scenario(path)
+    except InputError as e:
+        return "", f"cors-spec: error: {e}"
+    if as_json:
+        item = {"name": s.name, "file": s.source,
+                "observations": [observation(r, with_trace=trace) for r in run_scenario(s, profile, trace=trace)]}
+        return _indent(json.dumps(item, indent=1), "  "), None
+    from cors_spec.teach.render import render_summary
+
+    lines = [f"{s.name}  ({s.page}, profile {profile})"]
+    if s.about:
+        lines.append(f"  {s.about}")
+    for req, r in zip(s.requests, run_scenario(s, profile)):
+        lines.append(f"  {req.api.value} {req.method} {req.url}")
+        lines.append(f"    -> {render_summary(r)}")
+        for w in r.sent:
+            extra = "".join(f" {k}: {v}" for k, v in (("Origin", w.origin), ("ACRM", w.acrm), ("ACRH", w.acrh))
+                            if v is not None)
+            lines.append(f"       sent {w.method} {w.url}{extra}")
+    return "\n".join(lines) + "\n\n", None
+
+
+def _in_order(work: Callable[[Path], tuple[str, str | None]], paths: Iterator[Path],
+              jobs: int) -> Iterator[tuple[str, str | None]]:
+    """``work`` over ``paths`` in input order; with jobs > 1, in a process pool with a
+    bounded number of files in flight (so memory stays flat)."""
+    if jobs == 1:
+        yield from map(work, paths)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: collections.deque[Future[tuple[str, str | None]]] = collections.deque()
+        for p in paths:
+            pending.append(pool.submit(work, p))
+            if len(pending) >= 4 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    # Load and check every file first, so nothing is printed as if valid before an error.
-    scenarios = [load_scenario(p) for p in scenario_files(args.paths)]
+    for p in args.paths:
+        if not p.exists():
+            raise InputError("PATH", "no such file or folder", str(p))
+    if args.jobs < 0:
+        raise InputError("--jobs", "must be 0 (one per CPU) or more", str(args.jobs))
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+
+    work = functools.partial(run_file, profile=args.profile, as_json=args.json, trace=args.json and args.trace)
+    status = ExitStatus.OK
+    count = 0
     if args.json:
-        doc = {
-            "profile": args.profile,
-            "scenarios": [
-                {"name": s.name, "file": s.source,
-                 "observations": [observation(r, with_trace=args.trace)
-                                  for r in run_scenario(s, args.profile, trace=args.trace)]}
-                for s in scenarios
-            ],
-        }
-        json.dump(doc, out, indent=1)
-        out.write("\n")
-        return ExitStatus.OK
-    for s in scenarios:
-        results = run_scenario(s, args.profile)
-        print(f"{s.name}  ({s.page}, profile {args.profile})", file=out)
-        if s.about:
-            print(f"  {s.about}", file=out)
-        for req, r in zip(s.requests, results):
-            print(f"  {req.api.value} {req.method} {req.url}", file=out)
-            print(f"    -> {render_summary(r)}", file=out)
-            for w in r.sent:
-                extra = "".join(f" {k}: {v}" for k, v in (("Origin", w.origin), ("ACRM", w.acrm), ("ACRH", w.acrh))
-                                if v is not None)
-                print(f"       sent {w.method} {w.url}{extra}", file=out)
-        print(file=out)
-    print(f"{len(scenarios)} scenario(s) run", file=out)
-    return ExitStatus.OK
+        out.write('{\n "profile": ' + json.dumps(args.profile) + ',\n "scenarios": [')
+    for text, error in _in_order(work, scenario_paths(args.paths), jobs):
+        if error is not None:
+            out.flush()
+            print(error, file=err)
+            status = ExitStatus.BAD_INPUT
+            continue
+        if args.json:
+            out.write(("\n" if count == 0 else ",\n") + text)
+        else:
+            out.write(text)
+        count += 1
+    if args.json:
+        out.write("\n ]\n}\n" if count else "]\n}\n")
+    else:
+        print(f"{count} scenario(s) run", file=out)
+    return status
