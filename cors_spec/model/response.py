@@ -7,6 +7,7 @@ exception: :class:`Result` with ``outcome`` NETWORK_ERROR and a :class:`Reason`.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 import attrs
 
@@ -219,7 +220,20 @@ class Result:
     body: str | None = None  # readable body (None when not readable)
     trace: tuple[Step, ...] = ()  # empty unless tracing was on
     element: ElementLoad | None = None  # set for element loads (img, script, ...)
-    context: RequestContext | None = attrs.field(default=None, eq=False, repr=False)
+    #: What the console messages name (:class:`RequestContext`); given as a value, or as a
+    #: function that builds it when ``context`` is first read (most results never are).
+    _context: RequestContext | Callable[[], RequestContext] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="context")
+
+    @property
+    def context(self) -> RequestContext | None:
+        """The request as the console messages name it (built on first use)."""
+        c = self._context
+        if c is None or isinstance(c, RequestContext):
+            return c
+        built = c()
+        object.__setattr__(self, "_context", built)
+        return built
 
     @property
     def ok(self) -> bool:

@@ -6,6 +6,9 @@ responses: https://fetch.spec.whatwg.org/#concept-filtered-response
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from cors_spec.model.classify import (
     CORS_SAFELISTED_RESPONSE_HEADER_NAMES,
     FORBIDDEN_RESPONSE_HEADER_NAMES,
@@ -20,10 +23,15 @@ from cors_spec.model.spec import Algorithm
 from cors_spec.model.trace import ABSENT, NONE, Decision, Step
 
 
-def request_context(params: FetchParams, request: Request) -> RequestContext:
-    """What the console messages name about this request."""
+def request_context(params: FetchParams, request: Request) -> Callable[[], RequestContext]:
+    """What the console messages name about this request, built when ``Result.context`` is
+    first read (most results are never shown on a console)."""
+    return functools.partial(_request_context, params.profile.name, request)
+
+
+def _request_context(profile: str, request: Request) -> RequestContext:
     return RequestContext(
-        profile=params.profile.name, api=request.api.value, method=request.method,
+        profile=profile, api=request.api.value, method=request.method,
         url_list=tuple(u.href for u in request.url_list), page_origin=request.origin.serialized,
         request_origin=serialize_request_origin(request), mode=request.mode.value,
         credentials=request.credentials.value, redirect=request.redirect.value,
