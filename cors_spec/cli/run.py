@@ -13,13 +13,15 @@ import functools
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from cors_spec.cli.common import ExitStatus, SubParsers
 from cors_spec.engines import PROFILES
 from cors_spec.errors import InputError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 HELP = "run scenario files (format v1) and report what script gets"
 EPILOG = """\
@@ -105,6 +107,8 @@ def _in_order(work: Callable[[Path], tuple[str, str | None]], paths: Iterator[Pa
     if jobs == 1:
         yield from map(work, paths)
         return
+    from concurrent.futures import ProcessPoolExecutor  # only when asked for: it is slow to import
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: collections.deque[Future[tuple[str, str | None]]] = collections.deque()
         for p in paths:

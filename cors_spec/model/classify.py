@@ -7,6 +7,7 @@ hot ones are plain set lookups.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Final
 
@@ -263,6 +264,7 @@ def cors_unsafe_request_header_names(
 _MIME_TOKEN: Final = _TOKEN_CHARS
 
 
+@functools.lru_cache(maxsize=1024)  # pure, and servers repeat their Content-Type values
 def mime_type_essence(value: str) -> str | None:
     """The essence of ``value`` parsed as a MIME type, or None when parsing fails.
 
