@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from cors_spec.model.response import Result
     from cors_spec.scenario.format import Scenario, ScenarioRequest
 
-#: The English titles of the algorithms (the catalogue's; kept here for callers).
 
 #: The output formats of ``cors-spec explain``.
 FORMATS: Final = ("text", "markdown", "mermaid", "json")
@@ -37,22 +36,62 @@ _RESET, _BOLD, _DIM, _RED, _GREEN, _CYAN = "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
-def explanation(step: Step, lang: str = "en") -> str:
+def _variant(step: Step, tainted: bool) -> str | None:
+    """The case of a step whose facts change what it means (a key suffix ``:case``)."""
+    if step.algorithm is Algorithm.CORS_CHECK and step.step == "4":
+        if step.fact("access-control-allow-origin") == "*":
+            return "wildcard-credentials"  # * fails only because credentials are included
+        if tainted and step.fact("request origin") == "null":
+            return "null-origin"  # the request's origin, not the page's, is null
+    return None
+
+
+def _tainted(steps: Sequence[Step]) -> list[bool]:
+    """For each step: whether a redirect-taint came before it in the same trace."""
+    out, seen = [], False
+    for s in steps:
+        out.append(seen)
+        seen = seen or s.algorithm is Algorithm.REDIRECT_TAINT
+    return out
+
+
+def explanation(step: Step, lang: str = "en", *, tainted: bool = False) -> str:
     """The plain-language meaning of one step, with its facts filled in.
 
-    Looked up as (algorithm, step, decision), then (algorithm, "*", decision), then the
-    algorithm's one-sentence purpose.
+    Looked up as (algorithm, "step:case", decision) for a step with a case (see
+    ``_variant``), then (algorithm, step, decision), then (algorithm, "*", decision), then
+    the algorithm's one-sentence purpose. A placeholder ``{fact}`` gets the fact's value
+    (a token in words); ``{fact|noun}`` gets a count and the noun in the form it needs.
+    ``tainted``: a redirect-taint came earlier in the trace (the request's origin is null).
     """
     cat = catalogue(lang)
-    text = (cat.explain.get((step.algorithm, step.step, step.decision))
+    variant = _variant(step, tainted)
+    text = ((cat.explain.get((step.algorithm, f"{step.step}:{variant}", step.decision)) if variant else None)
+            or cat.explain.get((step.algorithm, step.step, step.decision))
             or cat.explain.get((step.algorithm, "*", step.decision))
             or cat.about[step.algorithm])
 
     def fill(m: re.Match[str]) -> str:
-        value = step.fact(m.group(1))
-        return m.group(1) if value is None else value
+        name, _, noun = m.group(1).partition("|")
+        value = step.fact(name)
+        if value is None:
+            return name
+        if noun and value.isdigit():
+            return cat.count(int(value), noun)
+        return cat.fact_value(name, value)
 
     return _PLACEHOLDER.sub(fill, text)
+
+
+def _facts(step: Step, cat: Catalogue) -> list[str]:
+    """The step's facts as ``name = value``, names and tokens in the catalogue's words."""
+    return [f"{cat.fact_name(k)} = {cat.fact_value(k, v)}" for k, v in step.facts]
+
+
+def _decision(step: Step, cat: Catalogue) -> str:
+    """The decision as shown; empty where it only repeats the title ("network error")."""
+    word = cat.decisions[step.decision]
+    return "" if word.replace("-", " ") == cat.titles[step.algorithm] else word
 
 
 def step_label(step: Step, lang: str = "en") -> str:
@@ -63,21 +102,21 @@ def step_label(step: Step, lang: str = "en") -> str:
 
 
 def render_step(step: Step, *, color: bool = False, links: bool = True, lang: str = "en",
-                explain: bool = False) -> str:
+                explain: bool = False, tainted: bool = False) -> str:
     """One step as two to four lines of text."""
     cat = catalogue(lang)
     label = step_label(step, lang)
-    decision = cat.decisions[step.decision]
+    decision = _decision(step, cat)
     if color:
         tint = _RED if step.decision in _BAD else _GREEN if step.decision in _GOOD else _CYAN
-        head = f"{_BOLD}{label}{_RESET}: {tint}{decision}{_RESET}"
+        head = f"{_BOLD}{label}{_RESET}: {tint}{decision}{_RESET}" if decision else f"{_BOLD}{tint}{label}{_RESET}"
     else:
-        head = f"{label}: {decision}"
+        head = f"{label}: {decision}" if decision else label
     lines = [head]
     if explain:
-        lines.append("    " + explanation(step, lang))
+        lines.append("    " + explanation(step, lang, tainted=tainted))
     if step.facts:
-        lines.append("    " + "; ".join(f"{k} = {v}" for k, v in step.facts))
+        lines.append("    " + "; ".join(_facts(step, cat)))
     if links:
         link = step.algorithm.url
         lines.append(f"    {_DIM}{link}{_RESET}" if color else f"    {link}")
@@ -85,8 +124,9 @@ def render_step(step: Step, *, color: bool = False, links: bool = True, lang: st
 
 
 def render_trace(steps: Sequence[Step], *, color: bool = False, lang: str = "en", explain: bool = False) -> str:
-    return "\n".join(f"{i:>3}. " + render_step(s, color=color, lang=lang, explain=explain).replace("\n", "\n     ")
-                     for i, s in enumerate(steps, 1))
+    return "\n".join(f"{i:>3}. " + render_step(s, color=color, lang=lang, explain=explain, tainted=t)
+                     .replace("\n", "\n     ")
+                     for i, (s, t) in enumerate(zip(steps, _tainted(steps)), 1))
 
 
 def render_summary(result: Result, lang: str = "en") -> str:
@@ -183,7 +223,7 @@ def render_markdown(scenario: Scenario, results: Sequence[Result], *, profile: s
     out.append("")
     if scenario.server.routes:
         out.append(f"**{w['server']}**\n")
-        out.append("| method | url | status | headers |\n|---|---|---|---|")
+        out.append(f"| {w['method']} | {w['url']} | {w['status']} | {w['headers']} |\n|---|---|---|---|")
         for route in scenario.server.routes:
             hdrs = "<br>".join(_code(f"{n}: {v}") for n, v in route.headers)
             out.append(f"| {route.method or '*'} | {_code(route.url)} | {route.status} | {hdrs} |")
@@ -203,12 +243,12 @@ def render_markdown(scenario: Scenario, results: Sequence[Result], *, profile: s
         if r.trace:
             out.append(f"| # | {w['step']} | {w['decision']} | {w['explanation']} | {w['facts']} |")
             out.append("|---|---|---|---|---|")
-            for n, s in enumerate(r.trace, 1):
-                facts = "<br>".join(_code(f"{k} = {v}") for k, v in s.facts)
-                dec = cat.decisions[s.decision]
+            for n, (s, tainted) in enumerate(zip(r.trace, _tainted(r.trace)), 1):
+                facts = "<br>".join(_code(f) for f in _facts(s, cat))
+                dec = _decision(s, cat) or "—"
                 dec = f"**{dec}**" if s.decision in _BAD else dec
                 out.append(f"| {n} | [{_cell(step_label(s, lang))}]({s.algorithm.url}) | {dec} | "
-                           f"{_cell(explanation(s, lang))} | {facts} |")
+                           f"{_cell(explanation(s, lang, tainted=tainted))} | {facts} |")
             out.append("")
     return "\n".join(out)
 
@@ -288,8 +328,8 @@ def render_json(scenario: Scenario, results: Sequence[Result], *, profile: str =
 
     requests: list[dict[str, object]] = []
     for req, r in zip(scenario.requests, results):
-        steps = [{**s.to_json(), "title": step_label(s, lang), "explanation": explanation(s, lang),
-                  "link": s.algorithm.url} for s in r.trace]
+        steps = [{**s.to_json(), "title": step_label(s, lang), "explanation": explanation(s, lang, tainted=t),
+                  "link": s.algorithm.url} for s, t in zip(r.trace, _tainted(r.trace))]
         requests.append({"request": request_line(req), "after": req.after, "summary": render_summary(r, lang),
                          "observation": observation(r), "trace": steps})
     return {"name": scenario.name, "about": scenario.about, "page": scenario.page, "profile": profile,

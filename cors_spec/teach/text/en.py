@@ -145,9 +145,9 @@ EXPLAIN: dict[Key, str] = {
     (A.CORS_PREFLIGHT_FETCH, "7.6", D.FAILURE): "Authorization must be listed by name: the wildcard * does not cover it.",
     (A.CORS_PREFLIGHT_FETCH, "7.7", D.SUCCESS): "The server allows every header the request needs approved.",
     (A.CORS_PREFLIGHT_FETCH, "7.7", D.FAILURE): "The server did not allow the header {header}.",
-    (A.CORS_PREFLIGHT_FETCH, "7.10", D.SET): "The answer may be cached for {max-age} seconds.",
+    (A.CORS_PREFLIGHT_FETCH, "7.10", D.SET): "The answer may be cached for {max-age|second}.",
     (A.CORS_PREFLIGHT_FETCH, "8", D.NETWORK_ERROR): "The preflight failed, so the real request is never sent.",
-    (A.CACHE_CREATE_ENTRY, "", D.STORED): "The preflight answer is remembered for {max-age} seconds, so the next request may skip it.",
+    (A.CACHE_CREATE_ENTRY, "", D.STORED): "The preflight answer is remembered for {max-age|second}, so the next request may skip it.",
     (A.CACHE_CLEAR, "", D.CLEARED): "The request failed: cached preflight answers for this URL and origin are forgotten.",
     (A.HTTP_NETWORK_OR_CACHE_FETCH, "8.12", D.SENT): "{method} {url} goes on the wire, with Origin: {origin}.",
     (A.HTTP_NETWORK_OR_CACHE_FETCH, "11.2", D.RECEIVED): "The server answers with status {status}.",
@@ -155,7 +155,9 @@ EXPLAIN: dict[Key, str] = {
     (A.REDIRECT_TAINT, "", D.YES): "The request went through another origin, so its Origin is now null: the server can no longer trust a specific origin.",
     (A.CORS_CHECK, "2", D.FAILURE): "The response has no Access-Control-Allow-Origin: the server did not opt in to sharing it.",
     (A.CORS_CHECK, "3", D.SUCCESS): "Access-Control-Allow-Origin is *, and no credentials were sent: anyone may read it.",
-    (A.CORS_CHECK, "4", D.FAILURE): "Access-Control-Allow-Origin ({access-control-allow-origin}) is not the page's origin, {request origin}.",
+    (A.CORS_CHECK, "4", D.FAILURE): "Access-Control-Allow-Origin ({access-control-allow-origin}) is not the request's origin, {request origin}.",
+    (A.CORS_CHECK, "4:null-origin", D.FAILURE): "Access-Control-Allow-Origin ({access-control-allow-origin}) is not the request's origin: after the redirect through another origin the request's origin is serialized as null (the page's origin is unchanged), so only Access-Control-Allow-Origin: null would match.",
+    (A.CORS_CHECK, "4:wildcard-credentials", D.FAILURE): "Access-Control-Allow-Origin is *, and * fails because credentials were sent (credentials mode {credentials mode}): with credentials the server must name the request's origin, {request origin}, exactly.",
     (A.CORS_CHECK, "5", D.SUCCESS): "Access-Control-Allow-Origin names exactly this origin, and no credentials were sent.",
     (A.CORS_CHECK, "7", D.SUCCESS): "The origin matches and Access-Control-Allow-Credentials is true: a credentialed read is allowed.",
     (A.CORS_CHECK, "8", D.FAILURE): "Credentials were included, but Access-Control-Allow-Credentials is not exactly true.",
@@ -228,6 +230,8 @@ REASONS: dict[Reason, str] = {
 
 WORDS: dict[str, str] = {
     "step": "step",
+    "method": "method",
+    "headers": "headers",
     "network error": "network error",
     "script sees": "script sees",
     "response": "response",
@@ -258,4 +262,91 @@ WORDS: dict[str, str] = {
     "preflight": "preflight",
     "blocked": "blocked",
     "no requests sent": "nothing reached the server",
+}
+
+#: The words for the tokens trace facts carry, by fact name ("" for any fact). A value
+#: "token: data" is looked up as "token:" and its words get the data in place of {}.
+TOKENS: dict[str, dict[str, str]] = {
+    "": {
+        "(absent)": "(absent)",
+        "(none)": "(none)",
+        "(not sent)": "(not sent)",
+    },
+    "branch": {
+        "cors-preflight": "CORS with a preflight",
+        "cors-no-preflight": "CORS without a preflight",
+        "same-origin": "a same-origin request (basic)",
+        "mode-no-cors": "a no-cors request (opaque)",
+        "mode-same-origin": "mode same-origin but another origin",
+        "data-url": "a data: URL (basic)",
+        "navigation": "a navigation (basic)",
+        "not-http-scheme": "a scheme that is not HTTP(S)",
+    },
+    "preflight": {
+        "needed": "needed",
+        "cached": "not needed: every item is cached",
+    },
+    "why": {
+        # Access-Control-Max-Age (CORS-preflight fetch 7.8-7.10)
+        "absent": "no such header",
+        "negative": "negative: counts as 0",
+        "plus-sign": "a leading + is accepted",
+        "invalid": "not a number: the default applies",
+        "given": "the value given",
+        "capped": "capped at the browser's limit",
+        # Access-Control-Expose-Headers (main fetch 14.1)
+        "unparsable": "does not parse: nothing is exposed",
+        "wildcard": "* exposes every header",
+        "listed": "the names listed",
+        "listed-wildcard-credentials": "* is only a name when credentials are included",
+        # the element's request
+        "navigation": "a navigation, not CORS",
+        "font-no-cors": "this browser fetches fonts without CORS",
+        "always-cors": "always fetched with CORS",
+        "no-crossorigin": "no crossorigin attribute: no-cors",
+        "crossorigin-anonymous": "crossorigin=anonymous",
+        "crossorigin-use-credentials": "crossorigin=use-credentials",
+        # what the element made of the response
+        "error-page:": "an error page loads instead ({})",
+        "x-frame-options:": "X-Frame-Options: {} blocks it, an error page loads",
+        "same-origin-document": "same origin: contentDocument is reachable",
+        "cross-origin-document": "a cross-origin document: contentDocument is null",
+        "network-error:": "the fetch failed ({})",
+        "status-not-ok:": "status {} is not an ok status",
+        "mime-not-javascript:": "MIME type {} is not JavaScript",
+        "mime-not-css:": "MIME type {} is not text/css",
+        "not-an-image": "the body is not an image",
+        "not-a-font": "the body is not a font",
+        "not-media": "the body is not audio or video",
+        "fetched-with-cors": "fetched with CORS",
+        "audio-only": "audio only: nothing to probe",
+        "canvas-allowed": "canvas read-back allowed",
+        "canvas-blocked": "canvas read-back blocked: the response is opaque",
+        "error-details-allowed": "error details readable",
+        "error-details-blocked": "error details hidden: the response is opaque",
+        "cssrules-allowed": "cssRules readable",
+        "cssrules-blocked": "cssRules blocked: the response is opaque",
+        "read-allowed": "readable",
+        "read-blocked": "not readable: the response is opaque",
+    },
+    "use-CORS-preflight flag": {"set": "set", "unset": "unset"},
+    "credentials": {"included": "included", "not-included": "not included"},
+    "credentials mode": {"not-include": "not include"},
+    "loaded": {"yes": "yes", "no": "no"},
+    "readable": {"yes": "yes", "no": "no", "no-probe": "no probe"},
+    "ok status": {"yes": "yes", "no": "no"},
+    "upload listener": {"yes": "yes"},
+    "body": {"present": "present"},
+}
+
+#: Fact names as shown (a name not listed is shown as it is).
+FACTS: dict[str, str] = {}
+
+#: Nouns with a count: the singular and the plural.
+NOUNS: dict[str, tuple[str, ...]] = {
+    "scenario": ("scenario", "scenarios"),
+    "request": ("request", "requests"),
+    "step": ("step", "steps"),
+    "second": ("second", "seconds"),
+    "page": ("page", "pages"),
 }
