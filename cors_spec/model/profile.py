@@ -34,68 +34,75 @@ class Profile:
     #: Headers in the request's header list before the CORS decision (fetch steps 12-14
     #: add `Accept: */*` and a user-agent-chosen `Accept-Language`). Spec: they count toward
     #: the 1024-byte safelisted total. Engines that add them later use ().
-    #: (preflight-total-1024-bytes)
-    default_request_headers: HeaderList = (("Accept", "*/*"), ("Accept-Language", "en-US,en;q=0.9"))
+    default_request_headers: HeaderList = attrs.field(
+        default=(("Accept", "*/*"), ("Accept-Language", "en-US,en;q=0.9")), metadata={"evidence": "preflight-total-1024-bytes"})
     #: Spec: the CORS-safelisted request-header test sees each header as appended. True:
     #: it sees the combined value of all headers of that name ("a, b"), as engines that
-    #: keep one value per name do. (preflight-content-language-entries-each-checked)
-    safelist_combined_values: bool = False
+    #: keep one value per name do.
+    safelist_combined_values: bool = attrs.field(
+        default=False, metadata={"evidence": "preflight-content-language-entries-each-checked"})
     #: CORS-unsafe request-header names step 5: over this many bytes of safelisted values,
-    #: all become unsafe (spec: 1024; None: no such limit). (preflight-total-author-headers)
-    safelist_total_limit: int | None = 1024
+    #: all become unsafe (spec: 1024; None: no such limit).
+    safelist_total_limit: int | None = attrs.field(
+        default=1024, metadata={"evidence": "preflight-total-author-headers"})
     #: Spec: Access-Control-Request-Headers names are unique. False: a name set twice is
-    #: listed twice. (preflight-acrh-sorted-lowercase)
-    acrh_unique: bool = True
+    #: listed twice.
+    acrh_unique: bool = attrs.field(default=True, metadata={"evidence": "preflight-acrh-sorted-lowercase"})
     #: Spec: bytes 0x80-0xFF are not CORS-unsafe request-header bytes. True: they make
-    #: Accept and Content-Type values unsafe. (diff-accept-obs-text)
-    safelist_non_ascii_unsafe: bool = False
+    #: Accept and Content-Type values unsafe.
+    safelist_non_ascii_unsafe: bool = attrs.field(default=False, metadata={"evidence": "diff-accept-obs-text"})
     #: Spec: a Content-Type is safelisted when it parses as a MIME type. True: a value ending
     #: in an empty parameter after another ";" (`text/plain;a=b;`) is unsafe.
-    #: (diff-content-type-trailing-semicolon-forms)
-    content_type_trailing_empty_parameter_unsafe: bool = False
+    content_type_trailing_empty_parameter_unsafe: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-content-type-trailing-semicolon-forms"})
     #: Spec: a Range's numbers have no upper bound. An engine's parser takes numbers up to
-    #: this value; larger ones make Range unsafe. (diff-range-64-bit-limits)
-    range_max_value: int | None = None
+    #: this value; larger ones make Range unsafe.
+    range_max_value: int | None = attrs.field(default=None, metadata={"evidence": "diff-range-64-bit-limits"})
     #: Spec: the Range unit is the literal `bytes`. True: any case (`Bytes=0-1`).
-    #: (diff-range-prefix-case)
-    range_unit_case_insensitive: bool = False
+    range_unit_case_insensitive: bool = attrs.field(default=False, metadata={"evidence": "diff-range-prefix-case"})
     #: XHR send(): spec: an upload listener sets the use-CORS-preflight flag. True: only
-    #: when there is a body. (xhr-upload-listener-no-body)
-    xhr_upload_listener_needs_body: bool = False
+    #: when there is a body.
+    xhr_upload_listener_needs_body: bool = attrs.field(
+        default=False, metadata={"evidence": "xhr-upload-listener-no-body"})
 
     # --- CORS-preflight fetch -----------------------------------------------------------
     #: Which failure is reported when a preflight has both a non-ok status and a failing
     #: CORS check (spec step 7 checks the CORS check first). Only the reason changes.
-    preflight_status_checked_first: bool = False
+    preflight_status_checked_first: bool = attrs.field(
+        default=False, metadata={"evidence": "msg-preflight-check-order"})
     #: Which failure is reported when a preflight answers with a redirect (3xx with a
     #: Location) whose CORS check also fails. Spec: the CORS check's (step 7). True: the
     #: redirect is refused first. Only the reason (and the console message) changes.
-    #: (msg-preflight-check-order)
-    preflight_redirect_checked_first: bool = False
+    preflight_redirect_checked_first: bool = attrs.field(
+        default=False, metadata={"evidence": "msg-preflight-check-order"})
     #: When a failing Access-Control-Allow-Origin counts as "several values" (the reason,
     #: and so the console message): "comma-or-space" in the combined value (the model's
     #: refinement, named like Chromium's), "comma" only, or "lines": only when the response
-    #: has more than one Access-Control-Allow-Origin line. (check-acao-two-origins-one-line)
-    allow_origin_multiple: AllowOriginMultiple = "comma-or-space"
+    #: has more than one Access-Control-Allow-Origin line.
+    allow_origin_multiple: AllowOriginMultiple = attrs.field(
+        default="comma-or-space", metadata={"evidence": "check-acao-two-origins-one-line"})
     #: Whether `Access-Control-Allow-Headers: *` (without credentials) covers Authorization.
-    #: Spec: never (step 7.6). (preflight-authorization-not-wildcard)
-    wildcard_covers_authorization: bool = False
+    #: Spec: never (step 7.6).
+    wildcard_covers_authorization: bool = attrs.field(
+        default=False, metadata={"evidence": "preflight-authorization-not-wildcard"})
     #: Step 7.4: with the use-CORS-preflight flag and no Access-Control-Allow-Methods, the
     #: request's method counts as allowed. False: engines that lack step 7.4.
-    #: (xhr-upload-listener-put-no-acam)
-    preflight_flag_allows_unlisted_method: bool = True
+    preflight_flag_allows_unlisted_method: bool = attrs.field(
+        default=True, metadata={"evidence": "xhr-upload-listener-put-no-acam"})
     #: Spec: a preflight response must pass the CORS check. True: a preflight whose URL is
     #: same origin with the origin it carries skips the Access-Control-Allow-Origin check
-    #: (only with ``preflight_origin_tainted`` False). (diff-redirect-preflighted-put-to-page-origin)
-    preflight_same_origin_skips_cors_check: bool = False
+    #: (only with ``preflight_origin_tainted`` False).
+    preflight_same_origin_skips_cors_check: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-redirect-preflighted-put-to-page-origin"})
     #: Spec: header lines with empty values take part in combining ("", "true" is ", true").
     #: True: empty lines are dropped (Access-Control-Allow-Origin excepted).
-    #: (diff-acac-true-and-empty-line)
-    empty_header_lines_ignored: bool = False
+    empty_header_lines_ignored: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-acac-true-and-empty-line"})
     #: Spec: the preflight after a tainting redirect carries `Origin: null` like the request
     #: itself. False: it carries the page's origin, is checked against it and cached under
-    #: it. (redirect-preflighted-put-307-tainted)
-    preflight_origin_tainted: bool = True
+    #: it.
+    preflight_origin_tainted: bool = attrs.field(
+        default=True, metadata={"evidence": "redirect-preflighted-put-307-tainted"})
 
     # --- CORS-preflight cache -----------------------------------------------------------
     #: Whether the user agent has a preflight cache at all (spec: it may not).
@@ -103,148 +110,111 @@ class Profile:
     #: Max-age when Access-Control-Max-Age is absent (step 7.9: 5).
     max_age_default: int = 5
     #: Max-age when Access-Control-Max-Age fails to parse (step 7.9: 5, as when absent).
-    #: (cache-max-age-non-numeric-defaults-to-5)
-    max_age_on_invalid: int = 5
+    max_age_on_invalid: int = attrs.field(default=5, metadata={"evidence": "cache-max-age-non-numeric-defaults-to-5"})
     #: Spec: a negative value fails delta-seconds parsing, so it means the default. True:
-    #: it means 0 (nothing cached). (cache-max-age-negative-defaults-to-5)
-    max_age_negative_is_zero: bool = False
+    #: it means 0 (nothing cached).
+    max_age_negative_is_zero: bool = attrs.field(
+        default=False, metadata={"evidence": "cache-max-age-negative-defaults-to-5"})
     #: Spec: `+5` fails delta-seconds parsing. True: a leading plus sign is accepted.
-    #: (diff-cache-max-age-plus-sign)
-    max_age_plus_sign: bool = False
+    max_age_plus_sign: bool = attrs.field(default=False, metadata={"evidence": "diff-cache-max-age-plus-sign"})
     #: The imposed limit on max-age (step 7.10; user-agent defined; None = no limit).
-    max_age_cap: int | None = None
+    max_age_cap: int | None = attrs.field(default=None, metadata={"evidence": "source"})
     #: Spec: one entry per allowed method and per allowed header name, refreshed or added.
     #: True: a preflight replaces everything cached for the URL.
-    preflight_cache_per_url: bool = False
+    preflight_cache_per_url: bool = attrs.field(default=False, metadata={"evidence": "source"})
     #: Spec: refreshing an entry (steps 7.12, 7.14) sets only its max-age, so it still
     #: expires max-age after it was first stored. True: refreshing restarts the clock.
-    #: (cache-refresh-keeps-storing-time)
-    cache_refresh_resets_time: bool = False
+    cache_refresh_resets_time: bool = attrs.field(
+        default=False, metadata={"evidence": "cache-refresh-keeps-storing-time"})
     #: Whether preflights made for an opaque page's origin are cached (the page's origin
-    #: serializes as "null"). (cache-null-page-origin)
-    cache_opaque_page_origin: bool = True
+    #: serializes as "null").
+    cache_opaque_page_origin: bool = attrs.field(default=True, metadata={"evidence": "cache-null-page-origin"})
     #: Whether preflights for a request whose origin a redirect tainted to "null" are
     #: cached (engines that make a fresh opaque origin per tainted request never hit).
-    #: (cache-null-origin-shared-by-tainted-chains)
-    cache_tainted_origin: bool = True
+    cache_tainted_origin: bool = attrs.field(
+        default=True, metadata={"evidence": "cache-null-origin-shared-by-tainted-chains"})
     #: Spec: a safelisted method needs its own method entry when the use-CORS-preflight
     #: flag forces a preflight (HTTP fetch step 4.1). True: engines keep one record per URL
     #: and count a safelisted method as allowed by any live record for the URL.
-    #: (cache-use-cors-preflight-flag-method-entry)
-    cache_safelisted_method_via_url: bool = False
+    cache_safelisted_method_via_url: bool = attrs.field(
+        default=False, metadata={"evidence": "cache-use-cors-preflight-flag-method-entry"})
     #: Spec: `*` entries match any method / any non-Authorization header name. False: `*`
-    #: is stored but only ever matches a literal "*". (cache-star-method-entry)
-    cache_wildcards: bool = True
+    #: is stored but only ever matches a literal "*".
+    cache_wildcards: bool = attrs.field(default=True, metadata={"evidence": "cache-star-method-entry"})
     #: Spec: the cache match does not re-check credentials for a `*` entry, so a `*` made by
     #: a credentialed preflight is a wildcard too. False: only uncredentialed `*` entries
-    #: are wildcards. (cache-star-method-credentialed-spec-letter)
-    cache_wildcard_for_credentialed: bool = True
+    #: are wildcards.
+    cache_wildcard_for_credentialed: bool = attrs.field(
+        default=True, metadata={"evidence": "cache-star-method-credentialed-spec-letter"})
     #: Spec: a `*` header-name entry never matches Authorization. True: it does.
-    #: (cache-star-header-not-authorization)
-    cache_wildcard_covers_authorization: bool = False
+    cache_wildcard_covers_authorization: bool = attrs.field(
+        default=False, metadata={"evidence": "cache-star-header-not-authorization"})
     #: Spec: an entry made with credentials also serves requests without them. False:
     #: entries only serve requests with the same credentials mode.
-    #: (cache-credentialed-entry-serves-uncredentialed)
-    cache_credentialed_serves_uncredentialed: bool = True
+    cache_credentialed_serves_uncredentialed: bool = attrs.field(
+        default=True, metadata={"evidence": "cache-credentialed-entry-serves-uncredentialed"})
     #: Main fetch step 12: a network error in the preflighted branch clears the URL's
     #: entries; these two say whether that happens when the preflight failed and when the
-    #: actual response failed. (cache-cleared-after-failed-preflight,
-    #: cache-cleared-after-failed-actual-response)
-    cache_clear_on_preflight_failure: bool = True
-    cache_clear_on_response_failure: bool = True
+    #: actual response failed.
+    cache_clear_on_preflight_failure: bool = attrs.field(
+        default=True, metadata={"evidence": "cache-cleared-after-failed-preflight"})
+    cache_clear_on_response_failure: bool = attrs.field(
+        default=True, metadata={"evidence": "cache-cleared-after-failed-actual-response"})
 
     # --- element loads ------------------------------------------------------------------
     #: Spec: a same-origin request keeps tainting "basic", so a GET carries no Origin even in
     #: mode "cors". Engines send Origin anyway for these elements' CORS-mode loads.
-    #: (element-img-same-origin-basic-anonymous)
-    element_same_origin_cors_origin: frozenset[str] = frozenset()
+    element_same_origin_cors_origin: frozenset[str] = attrs.field(
+        default=frozenset(), metadata={"evidence": "element-img-same-origin-basic-anonymous"})
     #: HTML: a stylesheet whose Content-Type is not text/css fails to load. False: it loads.
-    #: (element-stylesheet-text-plain-error)
-    stylesheet_requires_css_mime: bool = True
+    stylesheet_requires_css_mime: bool = attrs.field(
+        default=True, metadata={"evidence": "element-stylesheet-text-plain-error"})
     #: CSS Fonts: font loads are CORS requests. False: fetched like a no-cors load (no
     #: Origin; a cross-origin font loads without Access-Control-Allow-Origin).
-    #: (element-font-cross-origin-no-acao-error)
-    font_cors: bool = True
+    font_cors: bool = attrs.field(default=True, metadata={"evidence": "element-font-cross-origin-no-acao-error"})
 
     # --- redirects ----------------------------------------------------------------------
     #: HTTP-redirect fetch step 7: redirect count at which fetch gives up (spec: 20).
     redirect_limit: int = 20
     #: Spec: a redirect status is a redirect even without Location (redirect: "error" fails
     #: on it). True: without Location it is an ordinary response.
-    #: (redirect-mode-error-without-location)
-    redirect_requires_location: bool = False
+    redirect_requires_location: bool = attrs.field(
+        default=False, metadata={"evidence": "redirect-mode-error-without-location"})
     #: Two Location lines. Spec: failure. "identical": fine when the values are equal;
     #: "combined": the combined value "a, b" is parsed as one URL.
-    #: (redirect-location-two-identical-headers, redirect-location-two-different-headers)
-    location_duplicates: LocationDuplicates = "failure"
+    location_duplicates: LocationDuplicates = attrs.field(
+        default="failure", metadata={"evidence": "redirect-location-two-identical-headers"})
     #: Spec: userinfo in the location URL fails only for CORS requests (steps 9-10). True:
-    #: any redirect to a URL with userinfo fails. (redirect-no-cors-userinfo-followed)
-    redirect_userinfo_always_fails: bool = False
+    #: any redirect to a URL with userinfo fails.
+    redirect_userinfo_always_fails: bool = attrs.field(
+        default=False, metadata={"evidence": "redirect-no-cors-userinfo-followed"})
     #: Step 12: a redirect that turns the method into GET deletes the request-body headers
-    #: (Content-Type...). False: they stay. (redirect-301-post-becomes-get)
-    redirect_drops_body_headers: bool = True
+    #: (Content-Type...). False: they stay.
+    redirect_drops_body_headers: bool = attrs.field(
+        default=True, metadata={"evidence": "redirect-301-post-becomes-get"})
     #: Step 13: a hop to another origin deletes Authorization. False: it stays.
-    #: (redirect-authorization-dropped-cross-origin)
-    redirect_drops_authorization: bool = True
+    redirect_drops_authorization: bool = attrs.field(
+        default=True, metadata={"evidence": "redirect-authorization-dropped-cross-origin"})
     #: Spec: after a redirect, main fetch decides afresh whether a preflight is needed.
     #: True: a request whose original method or headers needed one is preflighted at
-    #: every cross-origin hop. (redirect-303-put-becomes-get)
-    preflight_sticky_across_redirects: bool = False
+    #: every cross-origin hop.
+    preflight_sticky_across_redirects: bool = attrs.field(
+        default=False, metadata={"evidence": "redirect-303-put-becomes-get"})
     #: Spec: the CORS check on a redirect response uses the request's credentials mode.
     #: True: for a request that started same-origin with credentials mode "same-origin",
     #: the CORS check on a later cross-origin *redirect* response counts it as credentialed
-    #: (it needs Access-Control-Allow-Credentials: true). (redirect-taint-via-other-port)
-    same_origin_credentials_stick: bool = False
+    #: (it needs Access-Control-Allow-Credentials: true).
+    same_origin_credentials_stick: bool = attrs.field(
+        default=False, metadata={"evidence": "redirect-taint-via-other-port"})
 
 
 SPEC = Profile(name="spec", verified_against="Fetch standard @ 586cd2a (2026-07-02)")
 
 #: For each field where an engine profile departs from the spec: the golden scenario that
 #: shows the difference in a real engine (or "source" where only the engine's source shows
-#: it, e.g. a cap of hours).
+#: it, e.g. a cap of hours). Written once, on the field (its ``evidence`` metadata).
 FIELD_EVIDENCE: dict[str, str] = {
-    "default_request_headers": "preflight-total-1024-bytes",
-    "safelist_combined_values": "preflight-content-language-entries-each-checked",
-    "safelist_total_limit": "preflight-total-author-headers",
-    "acrh_unique": "preflight-acrh-sorted-lowercase",
-    "xhr_upload_listener_needs_body": "xhr-upload-listener-no-body",
-    "wildcard_covers_authorization": "preflight-authorization-not-wildcard",
-    "preflight_flag_allows_unlisted_method": "xhr-upload-listener-put-no-acam",
-    "preflight_origin_tainted": "redirect-preflighted-put-307-tainted",
-    "max_age_on_invalid": "cache-max-age-non-numeric-defaults-to-5",
-    "max_age_negative_is_zero": "cache-max-age-negative-defaults-to-5",
-    "max_age_cap": "source",
-    "preflight_cache_per_url": "source",
-    "cache_refresh_resets_time": "cache-refresh-keeps-storing-time",
-    "cache_opaque_page_origin": "cache-null-page-origin",
-    "cache_tainted_origin": "cache-null-origin-shared-by-tainted-chains",
-    "cache_safelisted_method_via_url": "cache-use-cors-preflight-flag-method-entry",
-    "cache_wildcards": "cache-star-method-entry",
-    "cache_wildcard_for_credentialed": "cache-star-method-credentialed-spec-letter",
-    "cache_wildcard_covers_authorization": "cache-star-header-not-authorization",
-    "cache_credentialed_serves_uncredentialed": "cache-credentialed-entry-serves-uncredentialed",
-    "cache_clear_on_preflight_failure": "cache-cleared-after-failed-preflight",
-    "cache_clear_on_response_failure": "cache-cleared-after-failed-actual-response",
-    "redirect_requires_location": "redirect-mode-error-without-location",
-    "location_duplicates": "redirect-location-two-identical-headers",
-    "redirect_userinfo_always_fails": "redirect-no-cors-userinfo-followed",
-    "redirect_drops_body_headers": "redirect-301-post-becomes-get",
-    "redirect_drops_authorization": "redirect-authorization-dropped-cross-origin",
-    "preflight_sticky_across_redirects": "redirect-303-put-becomes-get",
-    "same_origin_credentials_stick": "redirect-taint-via-other-port",
-    "element_same_origin_cors_origin": "element-img-same-origin-basic-anonymous",
-    "stylesheet_requires_css_mime": "element-stylesheet-text-plain-error",
-    "font_cors": "element-font-cross-origin-no-acao-error",
-    "safelist_non_ascii_unsafe": "diff-accept-obs-text",
-    "content_type_trailing_empty_parameter_unsafe": "diff-content-type-trailing-semicolon-forms",
-    "range_max_value": "diff-range-64-bit-limits",
-    "range_unit_case_insensitive": "diff-range-prefix-case",
-    "max_age_plus_sign": "diff-cache-max-age-plus-sign",
-    "preflight_same_origin_skips_cors_check": "diff-redirect-preflighted-put-to-page-origin",
-    "empty_header_lines_ignored": "diff-acac-true-and-empty-line",
-    "preflight_status_checked_first": "msg-preflight-check-order",
-    "preflight_redirect_checked_first": "msg-preflight-check-order",
-    "allow_origin_multiple": "check-acao-two-origins-one-line",
+    f.name: f.metadata["evidence"] for f in attrs.fields(Profile) if "evidence" in f.metadata
 }
 
 
