@@ -23,7 +23,10 @@ const cors = corsMiddleware({ origins: ORIGINS[config], credentials: true, allow
 const server = restify.createServer({ handleUncaughtExceptions: false });
 server.pre(cors.preflight);
 server.use(cors.actual);
-server.get('/api/items', (req, res, next) => { res.send({ items: [] }); next(); });
+const items = (req, res, next) => { res.send({ items: [] }); next(); };
+server.get('/api/items', items);
+server.head('/api/items', items);
+server.post('/api/items', items);
 guard();
 const p = port();
 server.listen(p, HOST, () => announce(p));

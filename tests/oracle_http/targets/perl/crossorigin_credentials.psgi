@@ -7,6 +7,6 @@ use Plack::Builder;
 
 my $app = sub { [200, ['Content-Type' => 'application/json'], ["{\"items\": []}\n"]] };
 builder {
-    enable 'CrossOrigin', origins => '*', credentials => 1;
+    enable 'CrossOrigin', origins => '*', methods => ['GET', 'HEAD', 'POST'], credentials => 1;
     $app;
 };

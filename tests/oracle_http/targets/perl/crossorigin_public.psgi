@@ -5,6 +5,6 @@ use Plack::Builder;
 
 my $app = sub { [200, ['Content-Type' => 'application/json'], ["{\"items\": []}\n"]] };
 builder {
-    enable 'CrossOrigin', origins => '*';
+    enable 'CrossOrigin', origins => '*', methods => ['GET', 'HEAD', 'POST'];
     $app;
 };

@@ -26,7 +26,8 @@ func main() {
 	case "method-case", "method-case-fixed":
 		h = cors.Handler(cors.Options{
 			AllowedOrigins: []string{"https://app.example"},
-			AllowedMethods: []string{"GET", "POST", "patch"},
+			AllowedMethods: []string{"GET", "HEAD", "POST", "patch"},
+			AllowedHeaders: []string{"X-Token"},
 		})(http.HandlerFunc(api))
 		if mode == "method-case-fixed" {
 			h = fixMethodCase(h)

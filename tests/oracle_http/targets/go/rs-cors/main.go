@@ -32,7 +32,8 @@ func main() {
 	case "method-case", "method-case-fixed":
 		h = cors.New(cors.Options{
 			AllowedOrigins: []string{"https://app.example"},
-			AllowedMethods: []string{"GET", "POST", "patch"},
+			AllowedMethods: []string{"GET", "HEAD", "POST", "patch"},
+			AllowedHeaders: []string{"X-Token"},
 		}).Handler(http.HandlerFunc(api))
 		if mode == "method-case-fixed" {
 			h = fixMethodCase(h)
