@@ -346,3 +346,46 @@ def test_https_with_a_given_context(serve: Callable[..., Server], certificate: t
     with pytest.raises(wire.WireError) as e:  # the default context does not trust the certificate
         wire.send("GET", s.url(scheme="https"), [], None, **LIMITS)
     assert e.value.kind == "tls"
+
+
+def test_a_reused_connection_that_times_out_is_not_kept(serve: Callable[..., Server]) -> None:
+    def first_only(conn: socket.socket, server: Server) -> None:
+        server.read_request(conn)
+        conn.sendall(OK)
+        server.read_request(conn)
+        server.stop.wait(5)  # the second request on this connection is never answered
+    s = serve(first_only)
+    with wire.WirePool() as pool:
+        wire.send("GET", s.url(), [], None, pool=pool, **LIMITS)
+        with pytest.raises(wire.WireError) as e:
+            wire.send("GET", s.url(), [], None, pool=pool, timeout=0.3, max_header_bytes=65536,
+                      max_body_bytes=1 << 20)
+        assert e.value.kind == "timeout" and pool.idle("http", "127.0.0.1", s.port) == 0
+
+
+def test_ipv6_loopback_host_header(serve: Callable[..., Server]) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    sock = socket.socket(socket.AF_INET6)
+    try:
+        sock.bind(("::1", 0))
+    except OSError:
+        sock.close()
+        pytest.skip("no ::1")
+    sock.listen(1)
+    port = sock.getsockname()[1]
+    got: list[bytes] = []
+
+    def accept() -> None:
+        conn, _ = sock.accept()
+        conn.settimeout(5)
+        got.append(conn.recv(65536))
+        conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+        conn.close()
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    r = wire.send("GET", f"http://[::1]:{port}/x", [], None, **LIMITS)
+    t.join(5)
+    sock.close()
+    assert r.status == 204 and r.added == [("Host", f"[::1]:{port}")]
+    assert got[0].startswith(f"GET /x HTTP/1.1\r\nHost: [::1]:{port}\r\n\r\n".encode())

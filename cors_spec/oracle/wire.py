@@ -154,8 +154,11 @@ def send(
     ``Host`` is taken from ``headers`` when present, else added first; ``Content-Length`` is
     added last when ``body`` is given and the list has neither it nor ``Transfer-Encoding``;
     both are reported in :attr:`WireResponse.added`. Redirects are not followed. ``timeout``
-    bounds the whole exchange. Raises :class:`WireError` for network failures and
-    :class:`ValueError` for a request that cannot be written (bad URL, method or header).
+    bounds the whole exchange. With a ``pool``, an idle connection is reused; if the server
+    closed it before sending any byte of the answer, the request is sent once more on a new
+    connection (:attr:`WireResponse.reused` says which). A connection that failed is never
+    pooled. Raises :class:`WireError` for network failures and :class:`ValueError` for a
+    request that cannot be written (bad URL, method or header).
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -197,6 +200,9 @@ def send(
         except _Stale:
             conn.close()
             conn = None  # the server closed the idle connection: once more on a new one
+        except BaseException:
+            conn.close()
+            raise
         else:
             _finish(pool, key, conn, keep)
             return WireResponse(resp.status, resp.reason, resp.headers, resp.body, added, True)
