@@ -1,0 +1,217 @@
+"""One minimal input per failure class found by tools/fuzz.py (issue 16).
+
+Each test states what the input must do: be refused with one line naming the place and
+the rule (exit 2), or run. Those that fail today are marked ``xfail(strict=True)`` with
+their class as the reason; when the package is fixed they pass, and the marker goes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import attrs
+import pytest
+
+from cors_spec import SPEC, Browser, InputError, Route, Routes, check
+
+from ._support import assert_refused, run_cli
+
+PAGE = "https://app.example"
+URL = "https://api.example/x"
+LONG_MAX_AGE = "1" * 4301  # one digit beyond Python's integer-string conversion limit
+
+SURROGATE = "\ud800"  # what "\ud800" in a JSON string decodes to
+ARGV_SURROGATE = "\udcff"  # what a byte 0xFF in argv decodes to (surrogateescape)
+
+CLASS_DEEP_JSON = "RecursionError@_scenario.py:load_scenario (JSON nested deeper than the recursion limit)"
+CLASS_BIG_INT = "ValueError@_scenario.py:load_scenario (an integer of more than 4300 digits)"
+CLASS_INTENT_DEEP = "RecursionError@intent.py:load/_load_toml (deep JSON or TOML)"
+CLASS_INTENT_BIG_INT = "ValueError@intent.py:load/_load_toml (an integer of more than 4300 digits)"
+CLASS_MAX_AGE = "ValueError@_cors.py:preflight_max_age (Access-Control-Max-Age of more than 4300 digits)"
+CLASS_CHAIN = "RecursionError@_fetch.py (the redirect fetch recurses once per hop)"
+CLASS_PRINT = "UnicodeEncodeError@cli.py (a lone surrogate printed by run/explain/check/the error line)"
+CLASS_DIAGNOSE = "UnicodeEncodeError@_diagnose.py:reproduce (a lone surrogate in a pasted message)"
+CLASS_REPRO = "ReproRefused@explain-error (the scenario it prints is refused by run)"
+CLASS_AFTER = "NaN/Infinity accepted for $.requests[i].after"
+CLASS_EMPTY = "run on a folder holding no scenario exits 0"
+
+
+def _scenario(tmp_path: Path, text: str) -> str:
+    p = tmp_path / "s.json"
+    p.write_bytes(text.encode("utf-8", "surrogatepass"))
+    return str(p)
+
+
+def _doc(**request: object) -> dict[str, object]:
+    return {"name": "s", "page": PAGE, "requests": [{"url": URL, **request}]}
+
+
+# --- loading files -------------------------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason=CLASS_DEEP_JSON)
+@pytest.mark.parametrize("command", ["run", "explain"])
+def test_deeply_nested_scenario_is_refused(tmp_path: Path, command: str) -> None:
+    status, _, err = run_cli([command, _scenario(tmp_path, "[" * 5000 + "]" * 5000)])
+    assert_refused(status, err, "s.json", "nest")
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_BIG_INT)
+@pytest.mark.parametrize("command", ["run", "explain"])
+def test_integer_of_4301_digits_in_scenario_is_refused(tmp_path: Path, command: str) -> None:
+    text = json.dumps(_doc()).replace('"url"', '"after": ' + "1" * 4301 + ', "url"')
+    status, _, err = run_cli([command, _scenario(tmp_path, text)])
+    assert_refused(status, err, "s.json")
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_AFTER)
+@pytest.mark.parametrize("literal", ["NaN", "Infinity"])
+def test_after_nan_or_infinity_is_refused(tmp_path: Path, literal: str) -> None:
+    text = json.dumps(_doc()).replace('"url"', f'"after": {literal}, "url"')
+    status, _, err = run_cli(["run", _scenario(tmp_path, text)])
+    assert_refused(status, err, "$.requests[0].after")
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_EMPTY)
+def test_run_on_a_folder_without_scenarios_is_refused(tmp_path: Path) -> None:
+    status, _, err = run_cli(["run", str(tmp_path)])
+    assert_refused(status, err, str(tmp_path))
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_INTENT_DEEP)
+@pytest.mark.parametrize(("name", "text"), [("i.json", "[" * 5000 + "]" * 5000),
+                                            ("i.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n")])
+def test_deeply_nested_intent_is_refused(tmp_path: Path, name: str, text: str) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    status, _, err = run_cli(["audit", "fuzzapp:app", "--intent", str(tmp_path / name)])
+    assert_refused(status, err, name)
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_INTENT_BIG_INT)
+@pytest.mark.parametrize(("name", "text"), [("i.json", '{"max_age": ' + "1" * 4301 + "}"),
+                                            ("i.toml", "max_age = " + "1" * 4301 + "\n")])
+def test_integer_of_4301_digits_in_intent_is_refused(tmp_path: Path, name: str, text: str) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    status, _, err = run_cli(["audit", "fuzzapp:app", "--intent", str(tmp_path / name)])
+    assert_refused(status, err, name)
+
+
+# --- what the server answers -------------------------------------------------------------------
+
+_MAX_AGE_PREFLIGHT = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "PUT",
+                      "Access-Control-Max-Age": LONG_MAX_AGE}
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_MAX_AGE)
+def test_max_age_of_4301_digits_through_check() -> None:
+    r = check(PAGE, URL, method="PUT", preflight_headers=_MAX_AGE_PREFLIGHT,
+              response_headers={"Access-Control-Allow-Origin": "*"})
+    assert r.ok  # a browser reads an over-long max-age as a valid (capped) lifetime or as invalid
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_MAX_AGE)
+def test_max_age_of_4301_digits_through_a_scenario(tmp_path: Path) -> None:
+    doc = _doc(method="PUT")
+    doc["requests"] = [*doc["requests"], *doc["requests"]]  # type: ignore[misc]
+    doc["server"] = [{"url": URL, "method": "OPTIONS", "status": 204,
+                      "headers": [list(kv) for kv in _MAX_AGE_PREFLIGHT.items()]},
+                     {"url": URL, "headers": [["Access-Control-Allow-Origin", "*"]]}]
+    status, _, err = run_cli(["run", _scenario(tmp_path, json.dumps(doc))])
+    assert status == 0, err
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_CHAIN)
+def test_500_hop_redirect_chain_under_redirect_limit_1000() -> None:
+    hops = [f"https://h{i}.example/" for i in range(500)] + ["https://end.example/"]
+    routes = Routes(tuple(Route(hops[i], 302, (("Location", hops[i + 1]), ("Access-Control-Allow-Origin", "*")))
+                          for i in range(500)) + (Route(hops[-1], 200, (("Access-Control-Allow-Origin", "*"),)),))
+    browser = Browser(PAGE, attrs.evolve(SPEC, redirect_limit=1000))
+    started = time.monotonic()
+    r = browser.fetch(hops[0], server=routes)
+    assert r.status == 200 or r.failure is not None
+    assert time.monotonic() - started < 2
+
+
+def test_20_hop_chain_under_the_default_limit_fails_cleanly() -> None:
+    hops = [f"https://h{i}.example/" for i in range(30)]
+    routes = Routes(tuple(Route(hops[i], 302, (("Location", hops[i + 1]), ("Access-Control-Allow-Origin", "*")))
+                          for i in range(29)))
+    r = Browser(PAGE).fetch(hops[0], server=routes)
+    assert r.failure is not None and r.failure.reason.value == "too-many-redirects"
+
+
+# --- printing what was given -----------------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason=CLASS_PRINT)
+@pytest.mark.parametrize("argv", [
+    ["run"], ["explain"], ["explain", "--format", "json"], ["explain", "--format", "markdown"]])
+def test_lone_surrogate_in_a_request_header_value_prints(tmp_path: Path, argv: list[str]) -> None:
+    doc = _doc(headers=[["X-A", SURROGATE]])
+    status, _, err = run_cli([*argv, _scenario(tmp_path, json.dumps(doc))])
+    assert status in (0, 2), err
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_PRINT)
+@pytest.mark.parametrize("field", ["name", "about"])
+def test_lone_surrogate_in_name_or_about_prints(tmp_path: Path, field: str) -> None:
+    doc = _doc()
+    doc[field] = SURROGATE
+    for argv in (["run"], ["explain", "--format", "json"]):
+        status, _, err = run_cli([*argv, _scenario(tmp_path, json.dumps(doc))])
+        assert status in (0, 2), err
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_PRINT)
+def test_lone_surrogate_in_an_unknown_field_name_prints_the_error_line(tmp_path: Path) -> None:
+    doc = _doc()
+    doc[SURROGATE] = 1
+    status, _, err = run_cli(["run", _scenario(tmp_path, json.dumps(doc))])
+    assert_refused(status, err, "unknown field")
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_PRINT)
+@pytest.mark.parametrize("extra", [["--url", URL + ARGV_SURROGATE], ["--url", URL, "-H", "X-A: " + ARGV_SURROGATE]])
+def test_check_with_an_undecodable_argv_byte_prints(extra: list[str]) -> None:
+    status, _, err = run_cli(["check", "--page", PAGE, *extra])
+    assert status in (0, 2), err
+
+
+def test_json_output_escapes_lone_surrogates(tmp_path: Path) -> None:
+    doc = _doc(headers=[["X-A", SURROGATE]])
+    status, out, _ = run_cli(["run", "--json", _scenario(tmp_path, json.dumps(doc))])
+    assert status == 0 and "\\ud800" in out
+
+
+_NO_ACAO = ("Access to fetch at '{url}' from origin 'https://app.example' has been blocked by CORS policy: "
+            "No 'Access-Control-Allow-Origin' header is present on the requested resource.")
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_DIAGNOSE)
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_explain_error_with_a_lone_surrogate(json_flag: list[str]) -> None:
+    status, _, err = run_cli(["explain-error", *json_flag, _NO_ACAO.format(url=URL + SURROGATE)])
+    assert status in (0, 1), err
+
+
+@pytest.mark.xfail(strict=True, reason=CLASS_REPRO)
+def test_explain_error_scenario_runs(tmp_path: Path) -> None:
+    """The scenario explain-error prints must be accepted by run (here: a header value
+    quoted in the message holds a control character)."""
+    message = ("Access to fetch at 'https://api.example/x' from origin 'https://app.example' has been blocked by "
+               "CORS policy: The 'Access-Control-Allow-Origin' header has a value 'https://a\x00pp.example' that is "
+               "not equal to the supplied origin.")
+    status, out, err = run_cli(["explain-error", "--json", message])
+    assert status == 0, err
+    scenario = json.loads(out)["scenario"]
+    path = tmp_path / "repro.json"
+    path.write_text(json.dumps(scenario), encoding="utf-8")
+    status, _, err = run_cli(["run", str(path)])
+    assert status == 0, err
+
+
+# --- the API refuses with InputError only ----------------------------------------------------------
+
+def test_check_with_a_bad_page_raises_input_error() -> None:
+    with pytest.raises(InputError):
+        check("not an origin", URL)
