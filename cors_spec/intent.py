@@ -1,38 +1,22 @@
-"""Public facade: ``cors_spec.intent`` is :mod:`cors_spec.oracle.intent`."""
+"""Public facade: ``cors_spec.intent`` gathers the oracle's intent, requests, findings and checks.
 
-from cors_spec.oracle.intent import (
-    KINDS as KINDS,
-)
-from cors_spec.oracle.intent import (
-    BrowserRequest as BrowserRequest,
-)
-from cors_spec.oracle.intent import (
-    Exchange as Exchange,
-)
-from cors_spec.oracle.intent import (
-    FactoryLike as FactoryLike,
-)
-from cors_spec.oracle.intent import (
-    Finding as Finding,
-)
-from cors_spec.oracle.intent import (
-    Intent as Intent,
-)
-from cors_spec.oracle.intent import (
-    ServerLike as ServerLike,
-)
-from cors_spec.oracle.intent import (
-    check as check,
-)
-from cors_spec.oracle.intent import (
-    check_sequence as check_sequence,
-)
-from cors_spec.oracle.intent import (
-    expected_outcome as expected_outcome,
-)
-from cors_spec.oracle.intent import (
-    run_sequence as run_sequence,
-)
+They live in :mod:`cors_spec.oracle.intent`, :mod:`~cors_spec.oracle.requests`,
+:mod:`~cors_spec.oracle.exchange`, :mod:`~cors_spec.oracle.findings`,
+:mod:`~cors_spec.oracle.properties` and :mod:`~cors_spec.oracle.check`.
+"""
+
+from cors_spec.oracle.check import check as check
+from cors_spec.oracle.check import check_sequence as check_sequence
+from cors_spec.oracle.check import resolve_profiles as resolve_profiles
+from cors_spec.oracle.check import run_sequence as run_sequence
+from cors_spec.oracle.exchange import Exchange as Exchange
+from cors_spec.oracle.exchange import FactoryLike as FactoryLike
+from cors_spec.oracle.exchange import ServerLike as ServerLike
+from cors_spec.oracle.findings import KINDS as KINDS
+from cors_spec.oracle.findings import Finding as Finding
+from cors_spec.oracle.intent import Intent as Intent
+from cors_spec.oracle.properties import expected_outcome as expected_outcome
+from cors_spec.oracle.requests import BrowserRequest as BrowserRequest
 
 __all__ = [
     "KINDS",
@@ -45,5 +29,6 @@ __all__ = [
     "check",
     "check_sequence",
     "expected_outcome",
+    "resolve_profiles",
     "run_sequence",
 ]

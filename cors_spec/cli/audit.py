@@ -23,7 +23,9 @@ import attrs
 
 from cors_spec.errors import InputError
 from cors_spec.oracle.adapters import AppFactory, detect
-from cors_spec.oracle.intent import KINDS, Finding, Intent, check_sequence, resolve_profiles
+from cors_spec.oracle.check import check_sequence, resolve_profiles
+from cors_spec.oracle.findings import KINDS, Finding
+from cors_spec.oracle.intent import Intent
 
 #: Examples when --examples is not given: enough to find the common mistakes in seconds.
 DEFAULT_EXAMPLES = 200

@@ -39,7 +39,7 @@ import attrs
 from cors_spec.model.request import WireRequest
 from cors_spec.model.response import ServerResponse
 from cors_spec.model.server import Route, Routes
-from cors_spec.oracle.intent import Exchange
+from cors_spec.oracle.exchange import Exchange
 
 __all__ = ["AppFactory", "AppServer", "aiohttp_app", "as_factory", "as_server", "asgi", "detect", "plain", "wsgi"]
 

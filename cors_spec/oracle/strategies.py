@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from cors_spec.model.origin import parse_origin
 from cors_spec.model.request import Api, Credentials, Mode, Redirect
-from cors_spec.oracle.intent import BrowserRequest, Intent
+from cors_spec.oracle.intent import Intent
+from cors_spec.oracle.requests import BrowserRequest
 
 __all__ = [
     "GENERIC_ORIGINS",

@@ -12,7 +12,7 @@ exception type, :class:`WireError`, with a ``kind``.
 Standard library only, and nothing from the rest of ``cors_spec``.
 
 >>> pool = WirePool()                                                # doctest: +SKIP
->>> r = send("GET", "http://127.0.0.1:8000/api", [("Origin", "https://app.example")],
+>>> r = send("GET", "http://127.0.0.1:8000/api", [("Origin", "https://app.example")],  # doctest: +SKIP
 ...          None, timeout=5.0, max_header_bytes=65536, max_body_bytes=1 << 20, pool=pool)
 >>> r.status, r.headers                                              # doctest: +SKIP
 (200, [('Access-Control-Allow-Origin', 'https://app.example'), ...])

@@ -1,0 +1,114 @@
+"""Running request sequences against a server and checking every property: :func:`check`.
+
+It needs no hypothesis: call it from any test; the strategies in
+:mod:`cors_spec.oracle.strategies` generate its requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from cors_spec.browser import Browser
+from cors_spec.engines import PROFILES
+from cors_spec.errors import InputError
+from cors_spec.oracle.exchange import FactoryLike, Run, ServerLike
+from cors_spec.oracle.findings import Finding, make_finding
+from cors_spec.oracle.intent import Intent
+from cors_spec.oracle.properties import (
+    header_findings,
+    probe_state,
+    request_findings,
+    state_findings,
+    vary_findings,
+)
+from cors_spec.oracle.requests import BrowserRequest
+
+__all__ = ["check", "check_sequence", "resolve_profiles", "run_sequence"]
+
+
+def run_sequence(requests: Sequence[BrowserRequest], server: ServerLike, profile: str = "spec") -> Run:
+    """Run the requests in order (one browser per page origin, sharing nothing else)."""
+    browsers: dict[str, Browser] = {}
+    run = Run(requests)
+    for req in requests:
+        browser = browsers.get(req.page)
+        if browser is None:
+            browser = browsers[req.page] = Browser(req.page, profile, trace=True)
+        server.cookie = req.cookie
+        start, errors_start = len(server.exchanges), len(server.errors)
+        run.results.append(req.run(browser, server))
+        run.exchanges.append(list(server.exchanges[start:]))
+        run.errors.append(list(server.errors[errors_start:]))
+    return run
+
+
+def check_sequence(
+    intent: Intent | None, requests: Sequence[BrowserRequest], factory: FactoryLike,
+    profiles: Iterable[str] = ("spec",), skip: Iterable[str] = (),
+) -> list[Finding]:
+    """Every finding for this sequence, in :data:`KINDS` order of first appearance per request."""
+    skipped = frozenset(skip)
+    make, fresh = factory.new, factory.fresh
+    findings: list[Finding] = []
+    for profile in profiles:
+        server = make()
+        run = run_sequence(requests, server, profile)
+        for i, (req, result, exchanges) in enumerate(zip(run.requests, run.results, run.exchanges)):
+            found: list[tuple[str, str]] = []
+            errors = run.errors[i]
+            if errors:
+                found.append(("app-error", "the app raised an exception:\n" + errors[0]))
+            found.extend(request_findings(intent, req, result, exchanges, profile))
+            found.extend(header_findings(intent, exchanges))
+            found.extend(vary_findings(intent, exchanges, factory))
+            probe: Finding | None = None
+            if fresh:
+                found.extend(state_findings(exchanges, factory, skip_first=i == 0))
+                if "state-leak" not in skipped and not any(k == "state-leak" for k, _ in found):
+                    probe = probe_state(intent, req, server, factory, profile, run, i)
+            for kind, message in found:
+                if kind in skipped:
+                    continue
+                findings.append(make_finding(kind, message, profile, run, i))
+            if probe is not None:
+                findings.append(probe)
+                return findings
+            if any(k not in skipped for k, _ in found) or errors:
+                return findings
+    return findings
+
+
+# --- the property helper -----------------------------------------------------------------
+
+
+def check(
+    intent: Intent | None, server: object,
+    requests: BrowserRequest | Sequence[BrowserRequest], *,
+    profile: str | Sequence[str] = "spec",
+) -> None:
+    """Assert that the browser's outcome for ``requests`` matches ``intent`` and that every
+    intent-free property holds; on failure raise ``AssertionError`` with the scenario and trace.
+
+    ``server``: an app (ASGI, WSGI, aiohttp, or a ``WireRequest -> ServerResponse``
+    callable), an :class:`~cors_spec.oracle.adapters.AppServer`, or an
+    :class:`~cors_spec.oracle.adapters.AppFactory` (a new app per example: needed for the
+    state-leak property). ``profile``: a profile name, a list of them, or ``"all"``.
+    """
+    from cors_spec.oracle.adapters import as_factory
+
+    seq = [requests] if isinstance(requests, BrowserRequest) else list(requests)
+    profiles = resolve_profiles(profile)
+    findings = check_sequence(intent, seq, as_factory(server), profiles)
+    if findings:
+        raise AssertionError("CORS oracle finding:\n" + findings[0].report())
+
+
+def resolve_profiles(profile: str | Sequence[str]) -> list[str]:
+    """``"all"`` is every profile in :data:`cors_spec.PROFILES`."""
+    names = [profile] if isinstance(profile, str) else list(profile)
+    if names == ["all"]:
+        return sorted(PROFILES)
+    for n in names:
+        if n not in PROFILES:
+            raise InputError("profile", "must be 'all' or one of " + ", ".join(sorted(PROFILES)), n)
+    return names
