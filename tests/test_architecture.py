@@ -25,7 +25,8 @@ LAYERS: dict[str, set[str]] = {
     "scenario": {"errors", "model", "engines", "browser"},
     "teach": {"errors", "model", "engines", "browser", "scenario"},
     "oracle": {"errors", "model", "engines", "browser", "scenario", "teach"},
-    "cli": {"errors", "model", "engines", "browser", "scenario", "teach", "oracle", "facade"},
+    "debug": {"errors", "model", "engines", "browser", "scenario", "teach", "oracle"},
+    "cli": {"errors", "model", "engines", "browser", "scenario", "teach", "oracle", "facade", "debug"},
     "facade": {"oracle"},
     "top": {"errors", "model", "engines", "browser"},
 }
