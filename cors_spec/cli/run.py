@@ -58,11 +58,10 @@ def scenario_paths(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    with os.scandir(folder) as it:
-        entries = sorted((e.name, e.is_dir() and not e.is_symlink()) for e in it)
-    for name, is_dir in entries:
+    # Only the names are held while a folder is walked (sorting needs them all).
+    for name in sorted(os.listdir(folder)):
         path = folder / name
-        if is_dir:
+        if path.is_dir() and not path.is_symlink():
             yield from _walk(path)
         elif name.endswith(".json") and path.is_file():
             yield path
