@@ -27,15 +27,23 @@ from cors_spec.oracle.adapters import (
 from cors_spec.oracle.adapters import (
     wsgi as wsgi,
 )
+from cors_spec.oracle.http import HttpServer as HttpServer
+from cors_spec.oracle.http import ServerUnreachable as ServerUnreachable
+from cors_spec.oracle.http import http as http
+from cors_spec.oracle.http import http_factory as http_factory
 
 __all__ = [
     "AppFactory",
     "AppServer",
+    "HttpServer",
+    "ServerUnreachable",
     "aiohttp_app",
     "as_factory",
     "as_server",
     "asgi",
     "detect",
+    "http",
+    "http_factory",
     "plain",
     "wsgi",
 ]

@@ -223,7 +223,7 @@ def test_audit_finds_and_is_deterministic(project: Path) -> None:
     kinds = [f["kind"] for f in report["findings"]]
     assert "unintended-origin" in kinds and "reflected-credentials" in kinds
     f = report["findings"][kinds.index("unintended-origin")]
-    assert f["reproduces"] and 1 <= f["examples"] <= 200
+    assert f["reproduces"] and f["examples"] == 0  # the battery finds it before the search
     assert run_scenario(parse_scenario(f["scenario"]))[-1].outcome is Outcome.CORS
     assert run_cli(*args)[1] == out  # same seed, same report
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import attrs
+
 from cors_spec.browser import Browser
 from cors_spec.engines import PROFILES
 from cors_spec.errors import InputError
 from cors_spec.oracle.exchange import FactoryLike, Run, ServerLike
-from cors_spec.oracle.findings import Finding, make_finding
+from cors_spec.oracle.findings import KINDS, Finding, make_finding
 from cors_spec.oracle.intent import Intent
 from cors_spec.oracle.properties import (
     header_findings,
@@ -23,7 +25,7 @@ from cors_spec.oracle.properties import (
 )
 from cors_spec.oracle.requests import BrowserRequest
 
-__all__ = ["check", "check_sequence", "resolve_profiles", "run_sequence"]
+__all__ = ["check", "check_sequence", "label_profiles", "resolve_profiles", "run_sequence"]
 
 
 def run_sequence(requests: Sequence[BrowserRequest], server: ServerLike, profile: str = "spec") -> Run:
@@ -98,9 +100,23 @@ def check(
 
     seq = [requests] if isinstance(requests, BrowserRequest) else list(requests)
     profiles = resolve_profiles(profile)
-    findings = check_sequence(intent, seq, as_factory(server), profiles)
+    factory = as_factory(server)
+    findings = check_sequence(intent, seq, factory, profiles)
     if findings:
-        raise AssertionError("CORS oracle finding:\n" + findings[0].report())
+        found = label_profiles(findings[0], intent, factory)
+        raise AssertionError("CORS oracle finding:\n" + found.report())
+
+
+def label_profiles(finding: Finding, intent: Intent | None, factory: FactoryLike,
+                   profiles: Iterable[str] | None = None) -> Finding:
+    """``finding`` with ``profiles`` set to every profile (default: all) whose run of the same
+    requests shows a finding of the same kind."""
+    seq = [*finding.before, finding.request]
+    names = sorted(PROFILES) if profiles is None else list(profiles)
+    others = frozenset(KINDS) - {finding.kind}
+    shown = tuple(p for p in names if p == finding.profile
+                  or any(f.kind == finding.kind for f in check_sequence(intent, seq, factory, [p], others)))
+    return attrs.evolve(finding, profiles=shown)
 
 
 def resolve_profiles(profile: str | Sequence[str]) -> list[str]:

@@ -46,10 +46,19 @@ class Finding:
     reproduces: bool  # running ``scenario`` gives the same outcome as the app did
     trace: str
     examples: int | None = None  # examples hypothesis generated up to the first failing one
+    profiles: tuple[str, ...] = ()  # every profile that shows it (empty: not checked)
+
+    def shown_by(self) -> str:
+        """Which profiles show the finding, for people."""
+        if not self.profiles:
+            return f"profile {self.profile}"
+        if self.profiles == ("spec",):
+            return "only the spec profile shows it (no browser engine's profile does)"
+        return "shown by profile(s) " + ", ".join(self.profiles)
 
     def report(self) -> str:
         """For people: what failed, the requests, the scenario file and the trace."""
-        lines = [f"[{self.kind}] {self.message} (profile {self.profile})", f"  request: {self.request.describe()}"]
+        lines = [f"[{self.kind}] {self.message} ({self.shown_by()})", f"  request: {self.request.describe()}"]
         if self.before:
             lines.append("  after these requests to the same app:")
             lines.extend(f"    {i + 1}. {r.describe()}" for i, r in enumerate(self.before))
@@ -63,7 +72,7 @@ class Finding:
 
     def to_json(self) -> dict[str, object]:
         return {"kind": self.kind, "message": self.message, "profile": self.profile,
-                "examples": self.examples, "request": self.request.describe(),
+                "examples": self.examples, "profiles": list(self.profiles), "request": self.request.describe(),
                 "before": [r.describe() for r in self.before], "scenario": self.scenario,
                 "reproduces": self.reproduces, "trace": self.trace}
 

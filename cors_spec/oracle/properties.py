@@ -106,7 +106,8 @@ def request_findings(intent: Intent | None, req: BrowserRequest, result: Result,
     if allowed and not readable:
         reason = result.failure.reason.value if result.failure else result.outcome.value
         detail = f" ({result.failure.detail})" if result.failure and result.failure.detail else ""
-        out.append(("intent-blocked", f"the intent allows this request but the browser blocks it: {reason}{detail}"))
+        out.append(("intent-blocked", f"the intent allows this request but the browser blocks it: {reason}{detail}"
+                    + _status_note(exchanges)))
     elif not allowed and readable:
         out.append((f"unintended-{exp[0][0]}", "the browser lets script read the response, but "
                     + "; ".join(text for _, text in exp)))
@@ -135,6 +136,20 @@ def request_findings(intent: Intent | None, req: BrowserRequest, result: Result,
     return out
 
 
+_STATUS_NAMES = {404: "404 Not Found", 405: "405 Method Not Allowed", 501: "501 Not Implemented"}
+
+
+def _status_note(exchanges: list[Exchange]) -> str:
+    """Say so when the audited URL answered 404/405/501: the URL or the route may be wrong."""
+    for ex in exchanges:
+        name = _STATUS_NAMES.get(ex.response.status)
+        if name is not None:
+            what = "preflight (OPTIONS)" if ex.request.preflight else f"{ex.request.method} request"
+            return (f"; the server answered the {what} to {ex.request.url} with {name} "
+                    "(is the audited URL a route of the app, and does it answer OPTIONS?)")
+    return ""
+
+
 def header_findings(intent: Intent | None, exchanges: list[Exchange]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for ex in exchanges:
@@ -155,22 +170,31 @@ def header_findings(intent: Intent | None, exchanges: list[Exchange]) -> list[tu
 
 
 def vary_findings(intent: Intent | None, exchanges: list[Exchange], factory: FactoryLike) -> list[tuple[str, str]]:
+    """Fetch, "CORS protocol and HTTP caches": when Access-Control-Allow-Origin is sent for some
+    requests and not others (or with different values), the response needs ``Vary: Origin``,
+    or a shared cache serves one origin's answer to another."""
     out: list[tuple[str, str]] = []
     for ex in exchanges:
         acao = _acao(ex.response)
         origin = ex.request.origin
-        if ex.request.preflight or acao is None or acao == "*" or origin is None or _varies_on_origin(ex.response):
+        if ex.request.preflight or origin is None or _varies_on_origin(ex.response) \
+                or ex.response.status in REDIRECT_STATUSES:
             continue
-        others = [o for o in (intent.exact_origins() if intent else ()) if o != origin]
-        others += [o for o in _PROBE_ORIGINS if o != origin]
-        probe = others[0]
-        asked = factory.answer_fresh(_with_origin(ex.request, probe))
-        other = _acao(asked)
-        if other is not None and other != acao:
-            out.append(("missing-vary", f"the {ex.request.method} response grants Access-Control-Allow-Origin: {acao} "
-                        f"to Origin {origin} but {other} to Origin {probe}, without Vary: Origin (a shared cache "
-                        "would serve one origin's grant to the other)"))
-            break
+        allowed = [o for o in (intent.exact_origins() if intent else ()) if o != origin]
+        foreign = [o for o in _PROBE_ORIGINS if o != origin]
+        # A granted answer is compared with a foreign origin's; an answer without ACAO with an
+        # origin the intent allows (the one that may get a grant).
+        probes = (foreign[:1] + allowed[:1]) if acao is not None else allowed[:2]
+        for probe in probes:
+            other = _acao(factory.answer_fresh(_with_origin(ex.request, probe)))
+            if other == acao or (acao == "*" and other == "*"):
+                continue
+            mine, theirs = (f"Access-Control-Allow-Origin: {v}" if v is not None else "no Access-Control-Allow-Origin"
+                            for v in (acao, other))
+            out.append(("missing-vary", f"the {ex.request.method} response to Origin {origin} has {mine} but the "
+                        f"response to Origin {probe} has {theirs}, and neither says Vary: Origin (a shared cache "
+                        "would serve one origin's answer to the other)"))
+            return out
     return out
 
 
