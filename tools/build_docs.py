@@ -12,7 +12,16 @@ Generated (git-ignored, rewritten on every build, so they cannot drift from the 
   ``spec_traces/``: the scenario, a Mermaid sequence diagram, each request's trace with its
   spec links and plain-language explanations, what each engine profile does where it
   differs from the standard, and (when ``docs/data/engines.json`` exists) what the real
-  engines did and the console lines they logged.
+  engines did and the console lines they logged. The pages are grouped by concept
+  (``topics/``, see ``CONCEPTS``), in the tutorial's order; the Russian pages take their
+  descriptions from ``docs/ru/about.json``. ``docs/gallery/files/`` holds one copy of each
+  scenario file, linked from both languages.
+
+Every value reaches a page through :func:`md` or :func:`code` (escaped once, where it becomes
+Markdown), so ``*/*`` or a ``|`` in a header value is shown as written. Pages stay small: the
+menu lists concept pages, not 900 scenario pages; the template's indentation is removed
+(:func:`on_post_page`); Mermaid (3 MB) is one shared file that a small stand-in
+(``docs/assets/javascripts/mermaid-lazy.js``) fetches only on pages with a diagram.
 - ``docs/reference/``: failure reasons, profile differences, trace-step explanations,
   the scenario format's JSON Schema, and the Python API (mkdocstrings).
 - ``docs/assets/javascripts/mermaid.min.js``: Mermaid from the npm package ``mermaid``
@@ -27,6 +36,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import importlib.util
 import inspect
 import json
 import os
@@ -44,15 +54,23 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run from a checkout without installing
+if str(ROOT) not in sys.path and importlib.util.find_spec("cors_spec") is None:  # a checkout, not installed
     sys.path.insert(0, str(ROOT))
 
 from cors_spec import Reason  # noqa: E402
-from cors_spec._profile import PROFILES, SPEC, Profile  # noqa: E402
-from cors_spec._render import render_markdown  # noqa: E402
-from cors_spec._response import Result  # noqa: E402
-from cors_spec._scenario import Scenario, load_scenario, observation, run_scenario  # noqa: E402
-from cors_spec._text import LANGUAGES, TEXT  # noqa: E402
+from cors_spec.engines import PROFILES  # noqa: E402
+from cors_spec.model.profile import SPEC, Profile  # noqa: E402
+from cors_spec.model.response import Result  # noqa: E402
+from cors_spec.scenario.format import Scenario, load_scenario, observation, run_scenario  # noqa: E402
+from cors_spec.teach.render import render_markdown  # noqa: E402
+from cors_spec.teach.text import LANGUAGES, TEXT  # noqa: E402
+
+#: The package's own Markdown renderer (``cors-spec explain --format markdown``). The site renders
+#: scenarios with :func:`scenario_markdown` instead, which escapes every value where it becomes Markdown.
+PACKAGE_MARKDOWN = render_markdown
+
+# What scenario_markdown needs from the renderer (kept apart from the block above).
+from cors_spec.teach.render import explanation, render_mermaid, request_line, step_label  # noqa: E402
 
 DOCS = ROOT / "docs"
 TRACES = ROOT / "spec_traces"
@@ -62,46 +80,6 @@ MERMAID_JS = DOCS / "assets" / "javascripts" / "mermaid.min.js"
 CACHE = ROOT / "build" / "docs-cache"
 #: Observation fields compared between the model and an engine.
 FIELDS = ("outcome", "status", "headers", "redirected", "url", "sent", "loaded", "readable")
-GROUPS = {
-    "origin": ("Origins", "Origin"),
-    "construct": ("Building the request", "Построение запроса"),
-    "preflight": ("Preflight", "Предварительный запрос"),
-    "check": ("The CORS check", "CORS-проверка"),
-    "filter": ("Readable responses", "Что читает скрипт"),
-    "redirect": ("Redirects", "Переадресации"),
-    "cache": ("Preflight cache", "Кэш preflight"),
-    "xhr": ("XMLHttpRequest", "XMLHttpRequest"),
-    "null": ("Opaque-origin pages", "Страницы с непрозрачным origin"),
-    "element": ("Elements", "Элементы"),
-}
-_W = {
-    "en": {"gallery": "Scenario gallery", "intro": "One page per golden scenario in `spec_traces/`, generated "
-           "from the model at build time. Each page shows the scenario, a sequence diagram, and the step-by-step "
-           "trace with spec links and plain-language explanations.",
-           "scenarios": "scenarios", "scenario": "scenario", "about": "about", "outcome": "what script gets",
-           "file": "The scenario file", "reproduce": "Reproduce it", "engines": "Where engines differ",
-           "profiles_same": "Every engine profile (`{names}`) gives the same observations as the standard here.",
-           "profiles_diff": "The engine profiles of the model (each checked against a real browser) differ from "
-                            "the standard here:",
-           "field": "field", "request": "request", "real": "In real browsers",
-           "real_intro": "Recorded with the real-browser harness (`python3 -m harness run --engine all`).",
-           "agree": "agrees with the model's `{profile}` profile",
-           "console": "Console", "no_console": "(no console lines)", "errors": "harness errors",
-           "other_lang": "Русская версия"},
-    "ru": {"gallery": "Галерея сценариев", "intro": "По странице на каждый эталонный сценарий из `spec_traces/`; "
-           "страницы строятся из модели при сборке сайта. На каждой — сценарий, диаграмма последовательности и "
-           "пошаговая трасса со ссылками на стандарт и объяснениями простыми словами.",
-           "scenarios": "сценариев", "scenario": "сценарий", "about": "о чём", "outcome": "что получает скрипт",
-           "file": "Файл сценария", "reproduce": "Повторить", "engines": "Где движки расходятся",
-           "profiles_same": "Все профили движков (`{names}`) дают здесь те же наблюдения, что и стандарт.",
-           "profiles_diff": "Профили движков в модели (каждый сверен с настоящим браузером) здесь расходятся "
-                            "со стандартом:",
-           "field": "поле", "request": "запрос", "real": "В настоящих браузерах",
-           "real_intro": "Записано стендом с настоящими браузерами (`python3 -m harness run --engine all`).",
-           "agree": "совпадает с профилем модели `{profile}`",
-           "console": "Консоль", "no_console": "(в консоли ничего)", "errors": "ошибки стенда",
-           "other_lang": "English version"},
-}
 
 
 # --- small helpers ---------------------------------------------------------------------
@@ -119,23 +97,40 @@ def write_if_changed(path: Path, text: str) -> bool:
 def _prune(folder: Path, keep: set[Path]) -> None:
     """Remove generated pages that no longer correspond to a scenario."""
     if folder.exists():
-        for p in folder.glob("*.md"):
+        for p in folder.rglob("*.md"):
             if p not in keep:
                 p.unlink()
 
 
-def _group(name: str) -> str:
-    prefix = name.split("-", 1)[0]
-    return prefix if prefix in GROUPS else "other"
+#: Every character that Markdown (or the HTML inside it) could read as markup, as a
+#: character reference. Applied once, where a value becomes page text: ``*/*`` stays ``*/*``.
+#: Control characters (a tab, CR, LF, NUL in a header value) are drawn as their Unicode control
+#: pictures (␉ ␍ ␊ ␀, ␡ for DEL): in a page they would otherwise vanish into white space.
+CONTROL_PICTURES = {i: chr(0x2400 + i) for i in range(0x20)} | {0x7F: "\u2421"}
+_MD_ESCAPES = str.maketrans({ord(c): f"&#{ord(c)};" for c in "&<>*_`|[]\\~{}"} | CONTROL_PICTURES)
+#: What makes a line a list item, heading or quote when it starts the line.
+_LINE_START = re.compile(r"^([-+#=]|\d+(?=[.)]))")
 
 
-def _group_title(group: str, lang: str) -> str:
-    en, ru = GROUPS.get(group, ("Other", "Другое"))
-    return en if lang == "en" else ru
+def visible(text: str) -> str:
+    """``text`` with its control characters drawn (what a page shows of a value)."""
+    return text.translate(CONTROL_PICTURES)
 
 
-def _esc(text: str) -> str:
-    return text.replace("|", "&#124;").replace("<", "&lt;").replace(">", "&gt;")
+def md(text: object) -> str:
+    """Plain text, safe anywhere in a Markdown line (table cells, headings, lists, links' text)."""
+    out = str(text).translate(_MD_ESCAPES)
+    return _LINE_START.sub(lambda m: "".join(f"&#{ord(c)};" for c in m.group(1)), out)
+
+
+def code(text: object) -> str:
+    """An inline code span, safe in a Markdown table cell (raw HTML; the value is escaped by :func:`md`)."""
+    return f"<code>{md(text)}</code>"
+
+
+def samp(text: object) -> str:
+    """A fact the model wrote in a trace step (``<samp>``: output of a program), escaped like :func:`code`."""
+    return f"<samp>{md(text)}</samp>"
 
 
 def scenario_paths() -> list[Path]:
@@ -145,6 +140,253 @@ def scenario_paths() -> list[Path]:
 @functools.cache
 def _load(path: Path) -> Scenario:
     return load_scenario(path)
+
+
+RU_ABOUT_FILE = DOCS / "ru" / "about.json"
+
+
+@functools.cache
+def ru_about() -> dict[str, str]:
+    """``docs/ru/about.json``: the Russian description of every golden scenario."""
+    if not RU_ABOUT_FILE.exists():
+        return {}
+    data: dict[str, str] = json.loads(RU_ABOUT_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def about(s: Scenario, lang: str) -> str:
+    """The scenario's description in ``lang`` (Russian from ``docs/ru/about.json``)."""
+    if lang == "ru":
+        text = ru_about().get(s.name)
+        if text:
+            return text
+        print(f"build_docs: no Russian description of {s.name} in docs/ru/about.json", file=sys.stderr)
+    return s.about
+
+
+# --- concepts: how the gallery is grouped --------------------------------------------------
+
+#: The gallery's groups, in the tutorial's order: titles, two or three opening sentences,
+#: the three pages to read first, and the tutorial chapter that teaches the concept.
+CONCEPTS: dict[str, dict[str, Any]] = {
+    "origin": {
+        "en": ("Origins", "An origin is scheme, host and port; two URLs that differ in any of them are "
+               "cross-origin. The browser puts the page's origin in the `Origin` header, and a page with an "
+               "opaque origin (a sandboxed frame, a `data:` page) sends `Origin: null`."),
+        "ru": ("Origin", "Origin — это схема, хост и порт; если у двух URL отличается хоть что-то одно, "
+               "запрос между ними — межсайтовый (cross-origin). Браузер сообщает origin страницы в заголовке "
+               "`Origin`, а страница с непрозрачным origin (изолированный фрейм, страница `data:`) "
+               "отправляет `Origin: null`."),
+        "best": ("origin-port-differs", "origin-scheme-differs", "null-acao-null"),
+        "chapter": "01-origins",
+    },
+    "simple": {
+        "en": ("Simple requests", "A request with a safelisted method and safelisted headers goes out without "
+               "asking first. The answer reaches script only if it passes the CORS check: "
+               "`Access-Control-Allow-Origin` must be `*` or exactly the page's origin. These pages also show how "
+               "the browser builds the request: which headers it drops and which methods it refuses."),
+        "ru": ("Простые запросы", "Запрос с разрешённым методом и разрешёнными заголовками уходит на сервер "
+               "без предварительного вопроса. Ответ достаётся скрипту, только если проходит CORS-проверку: "
+               "`Access-Control-Allow-Origin` должен быть `*` или в точности origin страницы. Здесь же видно, "
+               "как браузер собирает запрос: какие заголовки выбрасывает и какие методы не пускает."),
+        "best": ("check-acao-missing", "check-acao-star", "check-acao-trailing-slash"),
+        "chapter": "03-simple-requests",
+    },
+    "preflight": {
+        "en": ("Preflight", "A request that is not simple (another method, a custom header, a JSON body) is "
+               "preceded by an `OPTIONS` request. The server's answer must allow the origin, the method and "
+               "every header; only then is the real request sent."),
+        "ru": ("Предварительный запрос", "Перед непростым запросом (другой метод, свой заголовок, тело в JSON) "
+               "браузер отправляет запрос `OPTIONS`. Ответ сервера должен разрешить origin, метод и каждый "
+               "заголовок — только тогда уходит настоящий запрос."),
+        "best": ("preflight-acam-missing", "preflight-acah-missing", "preflight-status-not-ok"),
+        "chapter": "05-preflight",
+    },
+    "credentials": {
+        "en": ("Credentials", "With `credentials: \"include\"` (or `withCredentials`) cookies travel with "
+               "the request. Then the rules tighten: the server must name the origin exactly, never `*`, and "
+               "send `Access-Control-Allow-Credentials: true`."),
+        "ru": ("Учётные данные", "С `credentials: \"include\"` (или `withCredentials`) вместе с запросом "
+               "уходят cookie. Тогда правила строже: сервер должен назвать origin точно, а не `*`, и прислать "
+               "`Access-Control-Allow-Credentials: true`."),
+        "best": ("check-credentials-include-star", "check-acac-true", "preflight-credentials-needs-acac"),
+        "chapter": "06-credentials",
+    },
+    "exposed": {
+        "en": ("Readable headers", "Even a shared response shows script only a few headers: the safelisted "
+               "ones and those the server lists in `Access-Control-Expose-Headers`. Opaque responses show "
+               "nothing at all."),
+        "ru": ("Читаемые заголовки", "Даже в разрешённом ответе скрипт видит лишь несколько заголовков: "
+               "безопасные по списку стандарта и те, что сервер перечислил в `Access-Control-Expose-Headers`. "
+               "В непрозрачном ответе не видно ничего."),
+        "best": ("filter-cors-safelisted-only", "filter-expose-list", "filter-expose-star-credentials"),
+        "chapter": "04-exposed-headers",
+    },
+    "redirects": {
+        "en": ("Redirects", "The browser follows redirects itself and checks every hop. A hop from a "
+               "cross-origin URL to yet another origin taints the request, and the following requests carry "
+               "`Origin: null`; leaving the page's own origin does not taint."),
+        "ru": ("Переадресации", "Браузер сам идёт по переадресациям и проверяет каждый шаг. Переход с чужого "
+               "URL на ещё один origin «портит» запрос, и дальше он идёт с `Origin: null`; уход со своего "
+               "origin страницы запрос не портит."),
+        "best": ("redirect-taint-b-to-c", "redirect-taint-a-to-b-untainted", "redirect-301-post-becomes-get"),
+        "chapter": "07-redirects",
+    },
+    "cache": {
+        "en": ("Preflight cache", "`Access-Control-Max-Age` lets the browser remember a preflight's answer for "
+               "a while, per origin, URL, method and header name. A hit saves the `OPTIONS` round trip; a bad "
+               "value falls back to 5 seconds."),
+        "ru": ("Кэш предварительных запросов", "`Access-Control-Max-Age` позволяет браузеру на время запомнить "
+               "ответ на предварительный запрос — отдельно для origin, URL, метода и имени заголовка. Попадание "
+               "в кэш экономит запрос `OPTIONS`; при негодном значении срок — 5 секунд."),
+        "best": ("cache-hit-within-max-age", "cache-miss-after-max-age", "cache-entries-per-method"),
+        "chapter": "08-preflight-cache",
+    },
+    "elements": {
+        "en": ("Elements", "`<img>`, `<script>`, `<link rel=stylesheet>` and media load cross-origin without "
+               "CORS: the page may show them but not read them. The `crossorigin` attribute (and every font or "
+               "module script) makes the load a CORS request, and then a failed check means the element does "
+               "not load at all."),
+        "ru": ("Элементы", "`<img>`, `<script>`, `<link rel=stylesheet>` и медиа загружаются с чужих origin и "
+               "без CORS: страница может их показать, но не прочитать. Атрибут `crossorigin` (а также любой "
+               "шрифт или модульный скрипт) превращает загрузку в CORS-запрос, и тогда при проваленной "
+               "проверке элемент не загружается вовсе."),
+        "best": ("element-img-no-crossorigin-cross-origin-opaque", "element-img-anonymous-no-acao-error",
+                 "element-img-use-credentials-acao-star-error"),
+        "chapter": "02-embedding",
+    },
+    "engines": {
+        "en": ("Engine differences", "Edge cases where the header syntax is unusual, where the standard "
+               "leaves a choice to the browser, or where Chromium, Firefox and WebKit disagree. Each page says "
+               "what the standard does and what each engine profile does."),
+        "ru": ("Различия движков", "Пограничные случаи: необычный синтаксис заголовков, выбор, который "
+               "стандарт оставляет браузеру, и места, где Chromium, Firefox и WebKit расходятся. На каждой "
+               "странице — что требует стандарт и что делает профиль каждого движка."),
+        "best": ("diff-acao-star-and-origin-lines", "diff-cache-max-age-plus-sign", "diff-accept-inner-tab"),
+        "chapter": "09-not-a-security-boundary",
+    },
+}
+
+
+#: The large groups, split into themed pages (a page of 150 rows is no way in for a learner,
+#: and too heavy to load). A scenario goes to the first part whose prefix its name starts with.
+PARTS: dict[str, list[tuple[str, tuple[str, str], tuple[str, ...]]]] = {
+    "redirects": [
+        ("taint", ("Tainted origins, preflights and Authorization", "Заражённый origin, предварительные запросы и Authorization"),
+         ("redirect-taint", "redirect-preflight", "redirect-authorization")),
+        ("location", ("The Location header", "Заголовок Location"), ("redirect-location",)),
+        ("modes", ("Redirect modes and no-cors", "Режимы переадресации и no-cors"),
+         ("redirect-mode", "redirect-no-cors")),
+        ("statuses", ("Statuses, methods and limits", "Статусы, методы и пределы"), ("",)),
+    ],
+    "elements": [
+        ("img", ("Images", "Изображения"), ("element-img", "element-null-page-img")),
+        ("script", ("Scripts", "Скрипты"), ("element-script", "element-module-script")),
+        ("stylesheet", ("Stylesheets", "Таблицы стилей"), ("element-stylesheet",)),
+        ("other", ("Media, fonts and frames", "Медиа, шрифты и фреймы"), ("",)),
+    ],
+    "engines": [
+        ("response-headers", ("Response header syntax", "Синтаксис заголовков ответа"),
+         ("diff-acac", "diff-acah", "diff-acam", "diff-acao", "diff-aceh")),
+        ("request-headers", ("Request header bytes and lengths", "Байты и длина заголовков запроса"),
+         ("diff-accept", "diff-content-", "diff-language", "diff-custom", "diff-safelisted")),
+        ("range", ("The Range header", "Заголовок Range"), ("diff-range",)),
+        ("cache", ("The preflight cache", "Кэш предварительных запросов"), ("diff-cache",)),
+        ("redirects", ("Redirects", "Переадресации"), ("diff-redirect",)),
+        ("other", ("Statuses, methods, modes and opaque pages", "Статусы, методы, режимы и непрозрачные страницы"),
+         ("",)),
+    ],
+}
+
+
+def part(name: str) -> str | None:
+    """The themed page of a scenario inside a large group (None in a small one)."""
+    for key, _, prefixes in PARTS.get(concept(name), []):
+        if any(name.startswith(pre) for pre in prefixes):
+            return key
+    return None
+
+
+def concept(name: str) -> str:
+    """The gallery group of a scenario, from its name."""
+    prefix = name.split("-", 1)[0]
+    if prefix == "diff":
+        return "engines"
+    if prefix == "element" or name.startswith("msg-element"):
+        return "elements"
+    if prefix == "cache":
+        return "cache"
+    if prefix == "redirect":
+        return "redirects"
+    if prefix == "filter":
+        return "exposed"
+    if "credential" in name or (prefix == "check" and "-acac-" in name):
+        return "credentials"
+    if prefix == "preflight" or name.startswith("msg-preflight") or name in (
+            "xhr-put-preflight", "xhr-upload-listener-post", "xhr-upload-listener-put-no-acam"):
+        return "preflight"
+    if prefix in ("origin", "null"):
+        return "origin"
+    return "simple"
+
+
+def _title(c: str, lang: str) -> str:
+    title: str = CONCEPTS[c][lang][0]
+    return title
+
+
+def _gallery_dir(lang: str) -> str:
+    return "gallery" if lang == "en" else f"{lang}/gallery"
+
+
+_W: dict[str, dict[str, Any]] = {
+    "en": {"gallery": "Scenario gallery",
+           "intro": "One page per golden scenario in `spec_traces/`, generated from the model at build time: "
+                    "the scenario, a sequence diagram, and the step-by-step trace with spec links and "
+                    "plain-language explanations. The pages are grouped by concept, in the tutorial's order; "
+                    "each group opens with the three pages to read first.",
+           "scenario": "scenario", "about": "about",
+           "outcome": "what script gets", "start": "Start with", "all": "All {n} in this group",
+           "tutorial": "Tutorial", "topic": "Gallery", "file": "The scenario file", "reproduce": "Reproduce it",
+           "engines": "Where engines differ",
+           "profiles_same": "Every engine profile ({names}) gives the same observations as the standard here.",
+           "profiles_diff": "The engine profiles of the model (each checked against a real browser) differ from "
+                            "the standard here:",
+           "field": "field", "request": "request", "profile": "profile", "spec": "spec", "engine": "engine",
+           "model": "model", "real": "In real browsers",
+           "real_intro": "Recorded with the real-browser harness (`python3 -m harness run --engine all`).",
+           "agree": "agrees with the model's {profile} profile",
+           "console": "Console", "no_console": "(no console lines)", "errors": "harness errors",
+           "other_lang": "Русская версия", "page": "page", "server": "Server routes",
+           "route": ("method", "URL", "status", "headers"), "any": "any",
+           "trace": ("#", "step", "decision", "what it means", "facts"), "ends": "the fetch ends",
+           "network error": "network error", "script sees": "script sees", "response": "{o} response",
+           "status": "status", "readable headers": "readable headers", "none": "none", "url": "URL",
+           "redirected": "redirected", "after": "after {t} s", "upload listener": "upload listener"},
+    "ru": {"gallery": "Галерея сценариев",
+           "intro": "По странице на каждый эталонный сценарий из `spec_traces/`; страницы строятся из модели при "
+                    "сборке сайта. На каждой — сценарий, диаграмма последовательности и пошаговая трасса со "
+                    "ссылками на стандарт и объяснениями простыми словами. Страницы сгруппированы по темам в "
+                    "порядке учебника; в начале каждой группы — три страницы, с которых стоит начать.",
+           "scenario": "сценарий", "about": "о чём",
+           "outcome": "что получает скрипт", "start": "С чего начать", "all": "Все сценарии группы ({n})",
+           "tutorial": "Учебник", "topic": "Галерея", "file": "Файл сценария", "reproduce": "Повторить",
+           "engines": "Где движки расходятся",
+           "profiles_same": "Все профили движков ({names}) дают здесь те же наблюдения, что и стандарт.",
+           "profiles_diff": "Профили движков в модели (каждый сверен с настоящим браузером) здесь расходятся "
+                            "со стандартом:",
+           "field": "поле", "request": "запрос", "profile": "профиль", "spec": "стандарт", "engine": "движок",
+           "model": "модель", "real": "В настоящих браузерах",
+           "real_intro": "Записано стендом с настоящими браузерами (`python3 -m harness run --engine all`).",
+           "agree": "ведёт себя так же, как профиль модели {profile}",
+           "console": "Консоль", "no_console": "(в консоли ничего)", "errors": "ошибки стенда",
+           "other_lang": "English version", "page": "страница", "server": "Маршруты сервера",
+           "route": ("метод", "URL", "статус", "заголовки"), "any": "любой",
+           "trace": ("№", "шаг", "решение", "что это значит", "факты"), "ends": "выборка прекращается",
+           "network error": "сетевая ошибка", "script sees": "скрипт видит", "response": "ответ {o}",
+           "status": "статус", "readable headers": "читаемые заголовки", "none": "нет", "url": "URL",
+           "redirected": "была переадресация", "after": "через {t} с", "upload listener": "слушатель upload"},
+}
 
 
 # --- engine records (optional) -----------------------------------------------------------
@@ -185,7 +427,7 @@ def merge_engine_records(files: Sequence[Path], dest: Path = ENGINES_FILE) -> Pa
     return dest
 
 
-# --- gallery ----------------------------------------------------------------------------
+# --- one scenario as Markdown ---------------------------------------------------------------
 
 
 def _obs(r: Result) -> dict[str, object]:
@@ -194,13 +436,106 @@ def _obs(r: Result) -> dict[str, object]:
 
 
 def _show(value: object) -> str:
+    """An observed value as code spans for a table cell."""
     if isinstance(value, list) and value and isinstance(value[0], dict):  # sent
-        return "<br>".join(_esc(f"{s.get('method')} {s.get('url')} Origin: {s.get('origin')}"
+        return "<br>".join(code(f"{s.get('method')} {s.get('url')} Origin: {s.get('origin')}"
                                 + (f" ACRM: {s['acrm']}" if s.get("acrm") else "")
                                 + (f" ACRH: {s['acrh']}" if s.get("acrh") else "")) for s in value) or "—"
     if isinstance(value, list):
-        return _esc(", ".join(str(v) for v in value)) or "—"
-    return _esc(json.dumps(value) if not isinstance(value, str) else value) or "—"
+        return code(", ".join(str(v) for v in value)) if value else "—"
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return code(text) if text else "—"
+
+
+def _wire(wr: Any) -> str:
+    extra = "".join(f" {k}: {v}" for k, v in (("Origin", wr.origin), ("ACRM", wr.acrm), ("ACRH", wr.acrh))
+                    if v is not None)
+    return f"{wr.method} {wr.url}{extra}"
+
+
+def summary(r: Result, lang: str) -> str:
+    """What script gets, as Markdown: words in ``lang``, every value a code span."""
+    w = _W[lang]
+    if r.failure is not None:
+        f = r.failure
+        reason = TEXT[lang].reasons[f.reason].rstrip(".")
+        out = f"**{w['network error']}** ({code(f.reason.value)}): {md(reason)}"
+        if f.detail:
+            out += f" {code(f.detail)}"
+        if r.exception is not None:
+            out += f"; {w['script sees']} {code(r.exception.value)}"
+        return out
+    names = ", ".join(code(n) for n in r.header_names) or w["none"]
+    out = (f"{w['response'].format(o=code(r.outcome.value))}, {w['status']} {code(r.status)}, "
+           f"{w['readable headers']}: {names}")
+    if r.url:
+        out += f", {w['url']} {code(r.url)}"
+    if r.redirected:
+        out += f", {w['redirected']}"
+    return out
+
+
+def scenario_markdown(s: Scenario, results: Sequence[Result], lang: str) -> str:
+    """The scenario, its diagram and each request's explained trace; every value escaped once, here."""
+    cat = TEXT[lang]
+    w, cw = _W[lang], cat.words
+    out = [f"## {cw['scenario']}\n", f"- {w['page']}: {code(s.page)}", f"- {w['profile']}: {code(SPEC.name)}\n",
+           f"| # | {cw['request']} | |\n|---|---|---|"]
+    for i, req in enumerate(s.requests):
+        opts: list[str] = []
+        if not req.api.is_element:
+            opts = [f"{k}: {v}" for k, v in (("mode", req.mode.value), ("credentials", req.credentials.value),
+                                             ("redirect", req.redirect.value))]
+            opts += [f"{n}: {v}" for n, v in req.headers]
+            if req.body is not None:
+                opts.append(f"body: {req.body[:60]}")
+        cells = [code(o) for o in opts]
+        if not req.api.is_element and req.upload_listener:
+            cells.append(w["upload listener"])
+        if req.after:
+            cells.insert(0, w["after"].format(t=f"{req.after:g}"))
+        out.append(f"| {i} | {code(request_line(req))} | {'<br>'.join(cells)} |")
+    out.append("")
+    if s.server.routes:
+        out.append(f"**{w['server']}**\n")
+        out.append("| " + " | ".join(w["route"]) + " |\n|---|---|---|---|")
+        for route in s.server.routes:
+            hdrs = "<br>".join(code(f"{n}: {v}") for n, v in route.headers)
+            method = code(route.method) if route.method else w["any"]
+            out.append(f"| {method} | {code(route.url)} | {code(route.status)} | {hdrs} |")
+        out.append("")
+    out.append(f"## {cw['diagram']}\n")
+    out.append("```mermaid\n" + render_mermaid(s, results, lang=lang) + "\n```\n")
+    for i, (req, r) in enumerate(zip(s.requests, results)):
+        out.append(f"## {md(cw['request'].capitalize())} {i}: {md(request_line(req))}\n")
+        out.append(f"**{cw['result']}:** {summary(r, lang)}\n")
+        if r.sent:
+            out.append(f"**{cw['on the wire']}:**\n")
+            out += [f"- {code(_wire(wr))}" for wr in r.sent]
+            out.append("")
+        else:
+            out.append(f"*{md(cw['no requests sent'])}.*\n")
+        if r.trace:
+            out.append("| " + " | ".join(w["trace"]) + " |\n|---|---|---|---|---|")
+            tainted = False  # a redirect-taint came earlier in this trace (the request's origin is null)
+            linked: set[str] = set()  # each algorithm links to the standard once per trace (page weight)
+            for n, st in enumerate(r.trace, 1):
+                facts = "<br>".join(samp(f"{cat.fact_name(k)} = {cat.fact_value(k, v)}") for k, v in st.facts)
+                label = step_label(st, lang)
+                dec = cat.decisions[st.decision]
+                if dec.replace("-", " ").casefold() == cat.titles[st.algorithm].casefold():  # "network error" twice
+                    dec = w["ends"]
+                dec = f"**{md(dec)}**" if st.decision.value in _BAD else md(dec)
+                url = st.algorithm.url
+                step = md(label) if url in linked else f"[{md(label)}]({url})"
+                linked.add(url)
+                out.append(f"| {n} | {step} | {dec} | {md(explanation(st, lang, tainted=tainted))} | {facts} |")
+                tainted = tainted or st.algorithm.name == "REDIRECT_TAINT"
+            out.append("")
+    return "\n".join(out)
+
+
+_BAD = frozenset({"failure", "thrown", "network-error"})
 
 
 def _profile_section(scenario: Scenario, spec_results: Sequence[Result], lang: str) -> list[str]:
@@ -214,13 +549,14 @@ def _profile_section(scenario: Scenario, spec_results: Sequence[Result], lang: s
             oa, ob = _obs(a), _obs(b)
             for f in (*FIELDS, "reason"):
                 if oa.get(f) != ob.get(f):
-                    rows.append(f"| {i} | `{p.name}` | {f} | {_show(oa.get(f))} | {_show(ob.get(f))} |")
+                    rows.append(f"| {i} | {code(p.name)} | {code(f)} | {_show(oa.get(f))} | {_show(ob.get(f))} |")
     out = [f"## {w['engines']}\n"]
     if not rows:
-        out.append(w["profiles_same"].format(names="`, `".join(p.name for p in engines)) + "\n")
+        out.append(w["profiles_same"].format(names=", ".join(code(p.name) for p in engines)) + "\n")
         return out
     out.append(w["profiles_diff"] + "\n")
-    out.append(f"| {w['request']} | profile | {w['field']} | spec | engine |\n|---|---|---|---|---|")
+    out.append(f"| {w['request']} | {w['profile']} | {w['field']} | {w['spec']} | {w['engine']} |\n"
+               "|---|---|---|---|---|")
     out += rows
     out.append("")
     return out
@@ -237,19 +573,20 @@ def _engines_section(scenario: Scenario, spec_results: Sequence[Result], engines
         version = engines[engine].get("version") or engine
         profile = PROFILES.get(engine, SPEC)
         model = [_obs(r) for r in run_scenario(scenario, profile)]
-        out.append(f"### {engine}\n\n{_esc(str(version))}\n")
+        out.append(f"### {md(engine)}\n\n{code(version)}\n")
         got = rec.get("observations") or []
         diffs = []
         for i, (want, obs) in enumerate(zip(model, got)):
             for f in FIELDS:
                 if f in obs and want.get(f) != obs.get(f):
-                    diffs.append(f"| {i} | {f} | {_show(want.get(f))} | {_show(obs.get(f))} |")
+                    diffs.append(f"| {i} | {code(f)} | {_show(want.get(f))} | {_show(obs.get(f))} |")
         if diffs:
-            out.append(f"| {w['request']} | {w['field']} | model `{profile.name}` | {engine} |\n|---|---|---|---|")
+            out.append(f"| {w['request']} | {w['field']} | {w['model']} {code(profile.name)} | {md(engine)} |\n"
+                       "|---|---|---|---|")
             out += diffs
             out.append("")
         elif got:
-            out.append(f"{engine} {w['agree'].format(profile=profile.name)}.\n")
+            out.append(f"{md(engine)} {w['agree'].format(profile=code(profile.name))}.\n")
         console = [str(c) for c in rec.get("console") or []]
         out.append(f"**{w['console']}:**\n")
         out.append("```text\n" + ("\n".join(console) if console else w["no_console"]) + "\n```\n")
@@ -266,59 +603,142 @@ def gallery_page(path: Path, lang: str, engines: dict[str, dict[str, Any]]) -> s
     s = _load(path)
     results = run_scenario(s, SPEC, trace=True)
     other = "../../gallery/" if lang == "ru" else "../ru/gallery/"
-    out = [f"# {s.name}\n"]
-    if s.about:
-        out.append(f"{_esc(s.about)}\n")
-    out.append(f"[{w['other_lang']}]({other}{s.name}.md) · "
-               f"[{_group_title(_group(s.name), lang)}](index.md#{_group(s.name)})\n")
-    out.append(render_markdown(s, results, profile=SPEC.name, lang=lang, level=2))
+    c = concept(s.name)
+    # Found through the concept pages, which the search index holds with every name and
+    # description; the traces themselves would make the index several times larger.
+    out = ["---\nsearch:\n  exclude: true\n---\n", f"# {md(s.name)}\n"]
+    text = about(s, lang)
+    if text:
+        out.append(f"{md(text)}\n")
+    out.append(f"[{w['topic']}: {_title(c, lang)}](topics/{c}.md) · "
+               f"[{w['tutorial']}](../tutorial/{CONCEPTS[c]['chapter']}.md) · "
+               f"[{w['other_lang']}]({other}{s.name}.md)\n")
+    out.append(scenario_markdown(s, results, lang))
     out += _profile_section(s, results, lang)
     out += _engines_section(s, results, engines, lang)
-    raw = json.dumps(s.raw, indent=1, ensure_ascii=False)
     out.append(f"## {w['reproduce']}\n")
     flag = " --lang ru" if lang == "ru" else ""
     out.append(f"```sh\ncors-spec explain{flag} spec_traces/{path.name}\n```\n")
-    out.append(f'??? note "{w["file"]}: spec_traces/{path.name}"\n\n    ```json\n'
-               + "\n".join("    " + line for line in raw.splitlines()) + "\n    ```\n")
+    # One copy of the file for both languages (gallery/files/), linked, not inlined.
+    files = "files/" if lang == "en" else "../../gallery/files/"
+    out.append(f"{w['file']}: [spec_traces/{path.name}]({files}{path.name})\n")
     return "\n".join(out)
+
+
+def _outcomes(s: Scenario) -> str:
+    return ", ".join(code(r.outcome.value) for r in run_scenario(s, SPEC))
+
+
+def _best(c: str, lang: str, prefix: str) -> list[str]:
+    out = [f"**{_W[lang]['start']}:**\n"]
+    for name in CONCEPTS[c]["best"]:
+        s = _load(TRACES / f"{name}.json")
+        out.append(f"1. [{md(name)}]({prefix}{name}.md): {md(about(s, lang))}")
+    out.append("")
+    return out
 
 
 def gallery_index(paths: Sequence[Path], lang: str) -> str:
+    """The gallery's front page: each concept with its opening sentences and three best pages."""
     w = _W[lang]
-    out = [f"# {w['gallery']}\n", w["intro"] + "\n", f"{len(paths)} {w['scenarios']}.\n"]
-    groups: dict[str, list[Path]] = {}
-    for p in paths:
-        groups.setdefault(_group(p.stem), []).append(p)
-    order = [g for g in GROUPS if g in groups] + sorted(g for g in groups if g not in GROUPS)
-    for g in order:
-        out.append(f"## {_group_title(g, lang)} {{#{g}}}\n")
-        out.append(f"| {w['scenario']} | {w['about']} | {w['outcome']} |\n|---|---|---|")
-        for p in groups[g]:
-            s = _load(p)
-            outcomes = ", ".join(r.outcome.value for r in run_scenario(s, SPEC))
-            out.append(f"| [{s.name}]({p.stem}.md) | {_esc(s.about)} | {outcomes} |")
-        out.append("")
+    groups = _groups(paths)
+    out = [f"# {w['gallery']}\n", w["intro"] + "\n", TEXT[lang].count(len(paths), "scenario") + ".\n"]
+    for c, members in groups.items():
+        title, intro = CONCEPTS[c][lang]
+        out.append(f"## {title} {{#{c}}}\n")
+        out.append(intro + f" ([{w['tutorial']}](../tutorial/{CONCEPTS[c]['chapter']}.md))\n")
+        out += _best(c, lang, "")
+        out.append(f"[{w['all'].format(n=len(members))} →](topics/{c}.md)\n")
     return "\n".join(out)
 
 
+def _table(members: Sequence[Path], lang: str) -> list[str]:
+    w = _W[lang]
+    out = [f"| {w['scenario']} | {w['about']} | {w['outcome']} |\n|---|---|---|"]
+    for p in members:
+        s = _load(p)
+        out.append(f"| [{md(s.name)}](../{p.stem}.md) | {md(about(s, lang))} | {_outcomes(s)} |")
+    out.append("")
+    return out
+
+
+def topic_page(c: str, members: Sequence[Path], lang: str) -> str:
+    """One concept: its opening sentences, the three best pages, then every scenario in it
+    (in a large group: its themed pages, each with its scenarios)."""
+    w = _W[lang]
+    title, intro = CONCEPTS[c][lang]
+    out = [f"# {title}\n", intro + "\n",
+           f"[{w['tutorial']}](../../tutorial/{CONCEPTS[c]['chapter']}.md) · [{w['gallery']}](../index.md)\n"]
+    out += _best(c, lang, "../")
+    out.append(TEXT[lang].count(len(members), "scenario") + ":\n")
+    if c not in PARTS:
+        return "\n".join(out + _table(members, lang))
+    for key, titles, _ in PARTS[c]:
+        n = sum(1 for p in members if part(p.stem) == key)
+        out.append(f"- [{titles[0 if lang == 'en' else 1]}]({c}-{key}.md) ({n})")
+    out.append("")
+    return "\n".join(out)
+
+
+def part_page(c: str, key: str, members: Sequence[Path], lang: str) -> str:
+    """One themed page of a large group: every scenario in it."""
+    w = _W[lang]
+    titles = next(t for k, t, _ in PARTS[c] if k == key)
+    inside = [p for p in members if part(p.stem) == key]
+    out = [f"# {_title(c, lang)}: {titles[0 if lang == 'en' else 1]}\n",
+           f"[{_title(c, lang)}]({c}.md) · [{w['tutorial']}](../../tutorial/{CONCEPTS[c]['chapter']}.md) · "
+           f"[{w['gallery']}](../index.md)\n",
+           TEXT[lang].count(len(inside), "scenario") + ":\n"]
+    return "\n".join(out + _table(inside, lang))
+
+
+def _groups(paths: Sequence[Path]) -> dict[str, list[Path]]:
+    found: dict[str, list[Path]] = {}
+    for p in paths:
+        found.setdefault(concept(p.stem), []).append(p)
+    return {c: found[c] for c in CONCEPTS if c in found}
+
+
 def generate_gallery(engines: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, list[str]]]:
-    """Write both languages' gallery; returns ``{lang: {group: [page paths relative to docs]}}``."""
+    """Write both languages' gallery; returns ``{lang: {group title: [page paths relative to docs]}}``.
+
+    The navigation lists the gallery's front page and one page per concept; the scenario
+    pages are reached from those (listing 455 pages in every page's menu made each page
+    hundreds of kilobytes).
+    """
     engines = load_engines() if engines is None else engines
     paths = scenario_paths()
+    groups = _groups(paths)
     nav: dict[str, dict[str, list[str]]] = {}
     for lang in LANGUAGES:
-        folder = DOCS / "gallery" if lang == "en" else DOCS / lang / "gallery"
-        rel = folder.relative_to(DOCS).as_posix()
+        folder = DOCS / _gallery_dir(lang)
+        rel = _gallery_dir(lang)
         keep = {folder / "index.md"}
         write_if_changed(folder / "index.md", gallery_index(paths, lang))
-        groups: dict[str, list[str]] = {}
-        for p in paths:
-            page = folder / f"{p.stem}.md"
-            keep.add(page)
-            write_if_changed(page, gallery_page(p, lang, engines))
-            groups.setdefault(_group_title(_group(p.stem), lang), []).append(f"{rel}/{p.stem}.md")
+        by_title: dict[str, list[str]] = {}
+        for c, members in groups.items():
+            topic = folder / "topics" / f"{c}.md"
+            keep.add(topic)
+            write_if_changed(topic, topic_page(c, members, lang))
+            pages = by_title.setdefault(_title(c, lang), [f"{rel}/topics/{c}.md"])
+            for key, _, _ in PARTS.get(c, []):
+                sub = folder / "topics" / f"{c}-{key}.md"
+                keep.add(sub)
+                write_if_changed(sub, part_page(c, key, members, lang))
+            for p in members:
+                page = folder / f"{p.stem}.md"
+                keep.add(page)
+                write_if_changed(page, gallery_page(p, lang, engines))
+                pages.append(f"{rel}/{p.stem}.md")
         _prune(folder, keep)
-        nav[lang] = groups
+        nav[lang] = by_title
+    files = DOCS / _gallery_dir("en") / "files"
+    for p in paths:
+        write_if_changed(files / p.name, p.read_text(encoding="utf-8"))
+    if files.exists():
+        for old in files.glob("*.json"):
+            if not (TRACES / old.name).exists():
+                old.unlink()
     return nav
 
 
@@ -338,14 +758,14 @@ def reasons_page() -> str:
     examples = _reason_examples()
     out = ["# Failure reasons\n",
            "Why a request ends in a network error: `cors_spec.Reason`, the `reason` field of an observation. "
-           "Names follow Chromium's `CorsError` where it has the reason. Generated from `cors_spec/_response.py` "
+           "Names follow Chromium's `CorsError` where it has the reason. Generated from `cors_spec/model/response.py` "
            "and the text catalogue; *before network* means nothing reached the server.\n",
            "| reason | before network | meaning | по-русски | scenarios |\n|---|---|---|---|---|"]
     for r in Reason:
         ex = examples.get(r, [])
         links = ", ".join(f"[{n}](../gallery/{n}.md)" for n in ex[:3]) + (" …" if len(ex) > 3 else "")
-        out.append(f"| `{r.value}` | {'yes' if r.before_network else ''} | {_esc(TEXT['en'].reasons[r])} | "
-                   f"{_esc(TEXT['ru'].reasons[r])} | {links} |")
+        out.append(f"| `{r.value}` | {'yes' if r.before_network else ''} | {md(TEXT['en'].reasons[r])} | "
+                   f"{md(TEXT['ru'].reasons[r])} | {links} |")
     return "\n".join(out) + "\n"
 
 
@@ -370,14 +790,14 @@ def _value(v: object) -> str:
     if isinstance(v, (frozenset, set)):
         v = sorted(v)
     if isinstance(v, tuple) and v and isinstance(v[0], tuple):
-        return "<br>".join(_esc(f"{a}: {b}") for a, b in v)
-    return _esc(json.dumps(v) if not isinstance(v, str) else v) or "—"
+        return "<br>".join(md(f"{a}: {b}") for a, b in v)
+    return md(json.dumps(v) if not isinstance(v, str) else v) or "—"
 
 
 def profiles_page() -> str:
     import attrs
 
-    from cors_spec import _profile
+    from cors_spec.model import profile as _profile
 
     evidence: dict[str, str] = getattr(_profile, "FIELD_EVIDENCE", {})
     names = [SPEC.name, *sorted(n for n in PROFILES if n != SPEC.name)]
@@ -385,10 +805,10 @@ def profiles_page() -> str:
     existing = {p.stem for p in scenario_paths()}
     out = ["# Profiles: where engines differ\n",
            "A profile is a frozen `cors_spec.Profile`: every place where the standard leaves a choice to the "
-           "browser, or where engines are known to differ, is one field. Generated from `cors_spec/_profile.py`; "
+           "browser, or where engines are known to differ, is one field. Generated from `cors_spec/model/profile.py` and `cors_spec/engines/`; "
            "cells that differ from `spec` are **bold**. See also [conformance](../conformance.md).\n",
            "| profile | checked against |\n|---|---|"]
-    out += [f"| `{n}` | {_esc(PROFILES[n].verified_against)} |" for n in names]
+    out += [f"| `{n}` | {md(PROFILES[n].verified_against)} |" for n in names]
     out.append("\n| field | " + " | ".join(f"`{n}`" for n in names) + " | evidence | meaning |")
     out.append("|---" * (len(names) + 3) + "|")
     for f in attrs.fields(Profile):
@@ -400,8 +820,8 @@ def profiles_page() -> str:
             v = getattr(PROFILES[n], f.name)
             cells.append(f"**{_value(v)}**" if v != spec_v else _value(v))
         ev = evidence.get(f.name, "")
-        ev_cell = f"[{ev}](../gallery/{ev}.md)" if ev in existing else _esc(ev)
-        out.append(f"| `{f.name}` | " + " | ".join(cells) + f" | {ev_cell} | {_esc(comments.get(f.name, ''))} |")
+        ev_cell = f"[{ev}](../gallery/{ev}.md)" if ev in existing else md(ev)
+        out.append(f"| `{f.name}` | " + " | ".join(cells) + f" | {ev_cell} | {md(comments.get(f.name, ''))} |")
     return "\n".join(out) + "\n"
 
 
@@ -409,15 +829,15 @@ def steps_page() -> str:
     en, ru = TEXT["en"], TEXT["ru"]
     out = ["# Trace steps explained\n",
            "Every step record the model can write, with the plain-language explanation the renderers show "
-           "(`cors-spec explain --lang en|ru`). Generated from the text catalogue `cors_spec/_text.py`; "
+           "(`cors-spec explain --lang en|ru`). Generated from the text catalogue `cors_spec/teach/text.py`; "
            "`{fact}` is replaced by the step's fact. The record format is in [trace.md](../trace.md).\n",
            "| algorithm | step | decision | explanation | по-русски |\n|---|---|---|---|---|"]
     for (alg, step, dec), text in en.explain.items():
-        out.append(f"| [{_esc(en.titles[alg])}]({alg.url}) | {step} | {dec.value} | {_esc(text)} | "
-                   f"{_esc(ru.explain[(alg, step, dec)])} |")
+        out.append(f"| [{md(en.titles[alg])}]({alg.url}) | {step} | {dec.value} | {md(text)} | "
+                   f"{md(ru.explain[(alg, step, dec)])} |")
     out.append("\n## Algorithms\n\n| anchor | title | what it is for | по-русски |\n|---|---|---|---|")
     for alg, title in en.titles.items():
-        out.append(f"| [`{alg.value}`]({alg.url}) | {_esc(title)} | {_esc(en.about[alg])} | {_esc(ru.about[alg])} |")
+        out.append(f"| [`{alg.value}`]({alg.url}) | {md(title)} | {md(en.about[alg])} | {md(ru.about[alg])} |")
     return "\n".join(out) + "\n"
 
 
@@ -434,9 +854,9 @@ def schema_page() -> str:
         for name, prop in obj.get("properties", {}).items():
             typ = prop.get("type") or ("enum" if "enum" in prop else prop.get("$ref", "").rsplit("/", 1)[-1])
             if "enum" in prop:
-                typ = " \\| ".join(f"`{v}`" for v in prop["enum"])
+                typ = " \\| ".join(code(v) for v in prop["enum"])
             out.append(f"| `{name}` | {typ if isinstance(typ, str) else ', '.join(typ)} | "
-                       f"{'yes' if name in req else ''} | {_esc(prop.get('description', ''))} |")
+                       f"{'yes' if name in req else ''} | {md(prop.get('description', ''))} |")
         out.append("")
 
     table("Top level", schema)
@@ -522,7 +942,7 @@ def _patch_nav(nav: list[Any], gallery: dict[str, dict[str, list[str]]], extra_p
                 (title, value), = item.items()
                 if isinstance(value, str) and value in ("gallery/index.md", "ru/gallery/index.md"):
                     lang = "ru" if value.startswith("ru/") else "en"
-                    groups = [{g: pages} for g, pages in gallery.get(lang, {}).items()]
+                    groups = [{g: pages[0]} for g, pages in gallery.get(lang, {}).items()]  # the concept pages
                     out.append({title: [value, *groups]})
                 elif isinstance(value, list):
                     out.append({title: walk(value)})
@@ -559,11 +979,55 @@ def _nav_pages(items: Iterable[Any]) -> Iterable[str]:
 
 def on_config(config: Any) -> Any:
     """MkDocs hook: regenerate, then give the gallery its place in the navigation."""
+    import pathspec
+
     gallery = generate()
+    # Each page renders only the visible part of the menu (Material's navigation.prune).
+    features = config["theme"]["features"]
+    if "navigation.prune" not in features:
+        features.append("navigation.prune")
+    # Scenario pages are reached from their concept page, not from the menu (see generate_gallery).
+    config["not_in_nav"] = pathspec.GitIgnoreSpec.from_lines(
+        [f"/{_gallery_dir(lang)}/{pattern}" for lang in LANGUAGES for pattern in ("*.md", "topics/*-*.md")]
+        + [f"!/{_gallery_dir(lang)}/index.md" for lang in LANGUAGES])
     if config.get("nav"):
         project_docs = sorted(p.name for p in DOCS.glob("*.md"))
         config["nav"] = _patch_nav(config["nav"], gallery, project_docs)
     return config
+
+
+_VERBATIM = re.compile(r"(<(pre|textarea|script)\b.*?</\2>)", re.S | re.I)
+_BLANK_RUN = re.compile(r"[ \t\r]*\n[ \t\r\n]*")
+#: Between these tags whitespace means nothing at all (table rows and cells, list items).
+_BETWEEN_CELLS = re.compile(r"(</?(?:table|thead|tbody|tr|td|th|ul|ol|li)\b[^>]*>)\n(?=</?(?:table|thead|tbody|tr|td|th|li)\b)")
+
+
+_CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
+
+
+def _config_json(m: re.Match[str]) -> str:
+    """The theme's settings and translations as UTF-8 rather than ``\\u`` escapes (a third the size)."""
+    text = json.dumps(json.loads(m.group(2)), ensure_ascii=False, separators=(",", ":"))
+    return m.group(1) + text.replace("</", "<\\/") + m.group(3)
+
+
+def compact_html(html_text: str) -> str:
+    """Collapse the template's indentation: every whitespace run with a line break becomes one
+    line break (the same rendering), except inside ``pre``, ``textarea`` and ``script``."""
+    html_text = _CONFIG.sub(_config_json, html_text)
+    parts = _VERBATIM.split(html_text)
+    out: list[str] = []
+    # split() with two groups yields: text, whole match, tag name, text, ...
+    for i in range(0, len(parts), 3):
+        out.append(_BETWEEN_CELLS.sub(r"\1", _BLANK_RUN.sub("\n", parts[i])))
+        if i + 1 < len(parts):
+            out.append(parts[i + 1])
+    return "".join(out)
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    """MkDocs hook: pages without the template's indentation (about a third of their size)."""
+    return compact_html(output)
 
 
 # --- the command ------------------------------------------------------------------------
@@ -575,7 +1039,9 @@ def build(strict: bool, site_dir: Path) -> float:
            "--config-file", str(ROOT / "mkdocs.yml")]
     if strict:
         cmd.append("--strict")
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    # Not run from the checkout's root: ``python -m`` puts the working directory first on
+    # sys.path, which would shadow a cors_spec given by PYTHONPATH or installed.
+    subprocess.run(cmd, check=True, cwd=ROOT / "tools")
     return time.monotonic() - start
 
 
@@ -611,6 +1077,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         generate()
         print(f"generated pages in {time.monotonic() - start:.1f}s")
         return 0
+    args.site_dir = args.site_dir.resolve()
     build(args.strict, args.site_dir)  # the hook in mkdocs.yml generates the pages
     pages = sum(1 for _ in args.site_dir.rglob("index.html"))
     print(f"built {pages} pages into {args.site_dir} in {time.monotonic() - start:.1f}s")
