@@ -34,6 +34,15 @@ Headers = list[tuple[str, str]]
 
 class Target:
     def __init__(self, row: dict[str, object]) -> None:
+        for attempt in range(3):  # another process may take the free port first
+            try:
+                self._start(row)
+                return
+            except _PortTaken:
+                if attempt == 2:
+                    raise AssertionError(f"{row['name']}: no free port after 3 tries") from None
+
+    def _start(self, row: dict[str, object]) -> None:
         self.row = row
         self.path = str(row["path"])
         self.port = _free_port()
@@ -46,6 +55,9 @@ class Target:
         while True:
             if self.proc.poll() is not None:
                 out = self.proc.stdout.read().decode(errors="replace") if self.proc.stdout else ""
+                self.stop()
+                if "address already in use" in out.lower():
+                    raise _PortTaken()
                 raise AssertionError(f"{row['name']} exited with {self.proc.returncode}:\n{out[-2000:]}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
@@ -92,6 +104,10 @@ class Target:
                 self.proc.wait(5)
         if self.proc.stdout:
             self.proc.stdout.close()
+
+
+class _PortTaken(Exception):
+    pass
 
 
 def _free_port() -> int:
