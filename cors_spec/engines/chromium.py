@@ -203,3 +203,11 @@ def _chromium(catalog: Catalog, f: Failure | None, c: RequestContext) -> Out:
 
 
 CATALOG: Final = Catalog("chromium", PROFILE.verified_against, _chromium_templates(), _chromium, display)
+
+#: How ``cors-spec explain-error`` reads Chromium's lines (cors_spec/engines/recognise.py).
+RECOGNISE_APIS: Final = {"chromium.module-mime": "module-script", "chromium.font-decode": "font",
+                         "chromium.font-ots-sfnt": "font"}
+RECOGNISE_PICKS: Final = {"chromium.fetch-scheme": (("scheme", r"ftp|file", R.CORS_DISABLED_SCHEME),)}
+RECOGNISE_NOT_CORS: Final = {"chromium.x-frame-options": "x-frame-options", "chromium.xhr-unsafe-header": "unsafe-header"}
+RECOGNISE_HINTS: Final[dict[str, str]] = {}
+RECOGNISE_SHARED: Final[dict[str, str]] = {}

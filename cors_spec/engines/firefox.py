@@ -187,3 +187,15 @@ def _firefox(catalog: Catalog, f: Failure | None, c: RequestContext) -> Out:
 
 
 CATALOG: Final = Catalog("firefox", PROFILE.verified_against, _firefox_templates(), _firefox, display)
+
+#: How ``cors-spec explain-error`` reads Firefox's lines (cors_spec/engines/recognise.py).
+RECOGNISE_APIS: Final = {"firefox.stylesheet-mime": "stylesheet", "firefox.module-mime": "module-script",
+                         "firefox.font-sanitizer": "font"}
+RECOGNISE_PICKS: Final = {
+    "firefox.missing-allow-origin": (("status", r"204", R.PREFLIGHT_MISSING_ALLOW_ORIGIN_HEADER),),
+}
+RECOGNISE_NOT_CORS: Final = {"firefox.x-frame-options": "x-frame-options"}
+RECOGNISE_HINTS: Final[dict[str, str]] = {}
+RECOGNISE_SHARED: Final[dict[str, str]] = {}
+#: Firefox's lines name no page origin.
+NAMES_PAGE_ORIGIN: Final = False

@@ -233,3 +233,28 @@ def _webkit(catalog: Catalog, f: Failure | None, c: RequestContext) -> Out:
 
 
 CATALOG: Final = Catalog("webkit", PROFILE.verified_against, _webkit_templates(), _webkit, display)
+
+#: How ``cors-spec explain-error`` reads WebKit's lines (cors_spec/engines/recognise.py):
+#: the API a template names, the reason a value picks, what a non-CORS line is about,
+#: and what a reproducing scenario needs to print the same line.
+RECOGNISE_APIS: Final = {"webkit.stylesheet-mime": "stylesheet", "webkit.module-mime": "module-script",
+                         "webkit.image-cannot-load": "img", "webkit.xhr-cannot-load": "xhr",
+                         "webkit.script-denied": "script"}
+RECOGNISE_PICKS: Final = {
+    "webkit.preflight-not-successful": (("status", r"30[12378]", R.PREFLIGHT_DISALLOWED_REDIRECT),),
+    "webkit.origin-not-allowed": (("status", r"204", R.PREFLIGHT_MISSING_ALLOW_ORIGIN_HEADER),),
+}
+RECOGNISE_NOT_CORS: Final = {"webkit.x-frame-options": "x-frame-options", "webkit.xhr-unsafe-header": "unsafe-header",
+                             "webkit.canvas-tainted": "canvas-tainted", "webkit.frame-access": "frame-access"}
+RECOGNISE_HINTS: Final = {"webkit.redirect-non-cors-scheme": "location-data-url",
+                          "webkit.unsafe-load": "redirect-from-page"}
+#: A line several checks print, and the look at the response that tells them apart.
+RECOGNISE_SHARED: Final = {
+    "webkit.origin-not-allowed": "WebKit prints this one line when Access-Control-Allow-Origin is absent, empty, "
+                                 "names another origin, is not an origin, or is 'null' while the request's origin "
+                                 "is not (and for the preflight's response the same way). Look at the "
+                                 "Access-Control-Allow-Origin header of the response whose status the line gives "
+                                 "(the OPTIONS response if the request needed a preflight): absent -> "
+                                 "missing-allow-origin-header; a value -> compare it byte for byte with the origin "
+                                 "the line names ('null' after a cross-origin redirect).",
+}
