@@ -5,6 +5,8 @@ They live in :mod:`cors_spec.oracle.intent`, :mod:`~cors_spec.oracle.requests`,
 :mod:`~cors_spec.oracle.properties` and :mod:`~cors_spec.oracle.check`.
 """
 
+from cors_spec.oracle.battery import check_battery as check_battery
+from cors_spec.oracle.battery import run_battery as run_battery
 from cors_spec.oracle.check import check as check
 from cors_spec.oracle.check import check_sequence as check_sequence
 from cors_spec.oracle.check import resolve_profiles as resolve_profiles
@@ -27,8 +29,10 @@ __all__ = [
     "Intent",
     "ServerLike",
     "check",
+    "check_battery",
     "check_sequence",
     "expected_outcome",
     "resolve_profiles",
+    "run_battery",
     "run_sequence",
 ]

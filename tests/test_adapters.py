@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import pytest
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -150,3 +151,60 @@ def test_factory_fresh_and_shared() -> None:
     shared = AppFactory.shared(plain(lambda w: ServerResponse(204)))
     assert not shared.fresh and shared.new() is shared.new()
     assert isinstance(shared.new(), AppServer)
+
+
+# --- over real HTTP -------------------------------------------------------------------------
+
+
+def test_http_adapter_sends_the_engines_exact_header_list() -> None:
+    import socket
+    import threading
+
+    from cors_spec.adapters import ServerUnreachable, http_factory
+
+    heads: list[bytes] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(10)
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            buf = b""
+            while len(heads) < 2:
+                while b"\r\n\r\n" not in buf:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buf += chunk
+                head, _, buf = buf.partition(b"\r\n\r\n")
+                heads.append(head)
+                conn.sendall(b"HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: https://app.example\r\n"
+                             b"Access-Control-Allow-Credentials: true\r\n"
+                             b"Access-Control-Allow-Methods: PUT\r\nAccess-Control-Allow-Headers: x-token\r\n"
+                             b"Vary: Origin\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    factory = http_factory(f"http://127.0.0.1:{port}", url="https://api.example/items?q=1", cookie="sid=7")
+    server = factory.new()
+    result = Browser("https://app.example", "chromium").fetch(
+        "https://api.example/items?q=1", method="PUT", headers=(("X-Token", "1"),), credentials="include",
+        body="{}", server=server)
+    thread.join(10)
+    listener.close()
+    assert result.outcome is Outcome.CORS
+    preflight, put = (h.decode("latin-1").split("\r\n") for h in heads)
+    assert preflight[0] == "OPTIONS /items?q=1 HTTP/1.1"
+    assert preflight[1] == "Host: api.example"  # the host the page believes it fetches, first
+    assert [ln.split(":")[0] for ln in preflight[1:]] == ["Host", *(n for n, _ in server.exchanges[0].request.headers)]
+    assert put[0] == "PUT /items?q=1 HTTP/1.1" and "Cookie: sid=7" in put
+    assert put[-1] == "Content-Length: 2"
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    dead = free.getsockname()[1]
+    free.close()
+    with pytest.raises(ServerUnreachable, match="refused"):
+        http_factory(f"http://127.0.0.1:{dead}").new().ask(wire(url=f"http://127.0.0.1:{dead}/"))

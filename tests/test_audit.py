@@ -240,3 +240,113 @@ def test_audit_finds_and_is_deterministic(project: Path) -> None:
 def test_audit_bad_input(project: Path, argv: tuple[str, ...]) -> None:
     status, _, err = run_cli(*argv)
     assert status == 2 and err.startswith("cors-spec: error:")
+
+
+# --- issue 11: missing-vary, the battery, profile labels, 404 ---------------------------------
+
+
+def one_origin_no_vary(w: WireRequest) -> ServerResponse:
+    """Grants https://app.example; every other origin gets no ACAO, and nobody gets Vary."""
+    if w.origin == "https://app.example":
+        return ServerResponse(200, (("Access-Control-Allow-Origin", "https://app.example"),))
+    return ServerResponse(200, ())
+
+
+def test_missing_vary_when_acao_is_sent_for_some_origins_only() -> None:
+    intent = Intent.from_dict({"origins": ["https://app.example"]})
+    for page in ("https://app.example", "https://other.example"):
+        found = check_sequence(intent, [BrowserRequest(page, "https://api.example/")],
+                               AppFactory.shared(plain(one_origin_no_vary)))
+        assert [f.kind for f in found] == ["missing-vary"], page
+        assert "no Access-Control-Allow-Origin" in found[0].message
+
+
+def test_the_battery_finds_null_with_credentials_whatever_the_seed() -> None:
+    from cors_spec.intent import run_battery
+
+    def null_trusted(w: WireRequest) -> ServerResponse:  # django-cors-headers with "null" allowed
+        h = [("Vary", "Origin")]
+        if w.origin in ("https://app.example", "null"):
+            h += [("Access-Control-Allow-Origin", w.origin), ("Access-Control-Allow-Credentials", "true")]
+        return ServerResponse(200, tuple(h))
+
+    probes = run_battery(AppFactory.shared(plain(null_trusted)), "https://api.example/", intent=INTENT)
+    by_name = {p.name: p for p in probes}
+    assert {"any-origin", "null", "prefix", "suffix", "substring", "unescaped-dot", "http-trusted",
+            "any-subdomain", "reflected-method-headers", "wildcard-credentials"} <= set(by_name)
+    null = by_name["null"]
+    assert null.granted and null.with_credentials and not null.intended
+    assert "with the user's cookies" in null.lets
+    assert {f.kind for f in null.findings} >= {"unintended-origin", "null-origin"}
+    assert not any(p.granted for n, p in by_name.items() if n not in ("null", "reflected-method-headers",
+                                                                       "wildcard-credentials")
+                   and not n.startswith("intended-"))
+
+
+def test_spec_only_findings_say_so() -> None:
+    from cors_spec.intent import KINDS, Finding
+    from cors_spec.oracle.check import label_profiles
+
+    f = check_sequence(INTENT, [BrowserRequest("https://evil.example", "https://api.example/")],
+                       AppFactory.shared(plain(reflecting_server)))[0]
+    labelled = label_profiles(f, INTENT, AppFactory.shared(plain(reflecting_server)))
+    assert labelled.profiles == ("chromium", "firefox", "spec", "webkit")
+    only = Finding(**{**{a: getattr(f, a) for a in ("kind", "message", "profile", "request", "before", "scenario",
+                                                      "reproduces", "trace")}, "profiles": ("spec",)})
+    assert "only the spec profile shows it" in only.report().splitlines()[0]
+    assert f.kind in KINDS
+
+
+def test_a_404_at_the_audited_url_is_said() -> None:
+    def not_found(w: WireRequest) -> ServerResponse:
+        return ServerResponse(404, ())
+
+    found = check_sequence(INTENT, [BrowserRequest("https://app.example", "https://api.example/nope")],
+                           AppFactory.shared(plain(not_found)))
+    assert found[0].kind == "intent-blocked" and "404 Not Found" in found[0].message
+
+
+def test_audit_over_http_unreachable_is_a_one_line_error(project: Path) -> None:
+    from cors_spec.oracle.serve import free_port
+
+    status, out, err = run_cli("audit", f"http://127.0.0.1:{free_port()}/api", "--intent", "cors.toml")
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "refused" in err and "Traceback" not in err
+    status, _, err = run_cli("audit", "http://127.0.0.1:{port}/", "--intent", "cors.toml", "--start",
+                             f"{sys.executable} -c 'import sys; sys.exit(3)'")
+    assert status == 2 and "exited with status 3" in err
+    status, _, err = run_cli("audit", "oracle_good_app:app", "--intent", "cors.toml", "--cookie", "a=b")
+    assert status == 2 and "--cookie" in err
+
+
+def test_audit_over_http_starts_finds_and_stops(project: Path) -> None:
+    server = project / "reflect_server.py"
+    server.write_text(textwrap.dedent('''
+        import sys, threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def answer(self):
+                origin = self.headers.get("Origin")
+                self.send_response(200)
+                if origin:
+                    self.send_header("Access-Control-Allow-Origin", origin)
+                    self.send_header("Access-Control-Allow-Credentials", "true")
+                    self.send_header("Vary", "Origin")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            do_GET = do_POST = do_HEAD = do_OPTIONS = do_PUT = answer
+            def log_message(self, *a): pass
+        s = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+        threading.Timer(60, s.shutdown).start()
+        s.serve_forever()
+    '''))
+    status, out, err = run_cli("audit", "http://127.0.0.1:{port}/api", "--intent", "cors.toml", "--json",
+                               "--examples", "5", "--start", f"{sys.executable} reflect_server.py {{port}}",
+                               "--url", "https://api.example/api", "--cookie", "sid=1")
+    assert status == 1, err
+    report = json.loads(out)
+    kinds = {f["kind"]: f for f in report["findings"]}
+    assert "unintended-origin" in kinds and kinds["unintended-origin"]["examples"] == 0
+    assert kinds["unintended-origin"]["profiles"] == ["chromium", "firefox", "spec", "webkit"]
+    assert any(p["probe"] == "any-origin" and p["granted"] for p in report["battery"])

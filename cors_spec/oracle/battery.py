@@ -32,7 +32,7 @@ from cors_spec.oracle.findings import Finding
 from cors_spec.oracle.intent import Intent
 from cors_spec.oracle.requests import BrowserRequest
 
-__all__ = ["Probe", "ProbeSpec", "battery_probes", "run_battery"]
+__all__ = ["Probe", "ProbeSpec", "battery_probes", "check_battery", "run_battery"]
 
 #: The cookie the browser holds for the server during credentialed probes.
 PROBE_COOKIE = "cors_probe=1"
@@ -184,3 +184,17 @@ def _run_probe(spec: ProbeSpec, factory: FactoryLike, url: str, intent: Intent, 
     else:
         lets = f"a page on {spec.origin} can send {what} (without cookies) and read the response"
     return Probe(spec, granted, with_credentials, intended, lets, tuple(findings))
+
+
+def check_battery(intent: Intent, server: object, url: str, *, profile: str | Sequence[str] = "spec") -> None:
+    """Run the battery against ``server`` (anything :func:`cors_spec.oracle.check.check`
+    takes) and raise ``AssertionError`` with the first finding's report, as ``check`` does."""
+    from cors_spec.oracle.adapters import as_factory
+    from cors_spec.oracle.check import label_profiles, resolve_profiles
+
+    factory = as_factory(server)
+    for probe in run_battery(factory, url, intent=intent, profiles=resolve_profiles(profile)):
+        if probe.findings:
+            found = label_profiles(probe.findings[0], intent, factory)
+            raise AssertionError(f"CORS oracle finding (battery probe {probe.name}: {probe.spec.what}):\n"
+                                 + found.report())

@@ -107,15 +107,35 @@ def check(
         raise AssertionError("CORS oracle finding:\n" + found.report())
 
 
+#: Kinds whose check asks the server again (other origins, a fresh app): labelled live.
+_LIVE_KINDS = frozenset({"missing-vary", "state-leak", "app-error"})
+
+
 def label_profiles(finding: Finding, intent: Intent | None, factory: FactoryLike,
                    profiles: Iterable[str] | None = None) -> Finding:
     """``finding`` with ``profiles`` set to every profile (default: all) whose run of the same
-    requests shows a finding of the same kind."""
+    requests shows a finding of the same kind.
+
+    The other profiles run against the answers recorded in the finding's scenario when it
+    reproduces (so a server whose answers change over time labels the same way every time);
+    kinds that need the server asked afresh run against ``factory``.
+    """
+    from cors_spec.oracle.adapters import AppFactory
+    from cors_spec.scenario.format import parse_scenario
+
     seq = [*finding.before, finding.request]
+    source: FactoryLike = factory
+    if finding.reproduces and finding.kind not in _LIVE_KINDS:
+        try:
+            recorded = parse_scenario(finding.scenario, "<finding>").server
+            source = AppFactory.shared(recorded)
+            seq = [r for r in seq if r.page == finding.request.page]
+        except InputError:
+            source = factory
     names = sorted(PROFILES) if profiles is None else list(profiles)
     others = frozenset(KINDS) - {finding.kind}
     shown = tuple(p for p in names if p == finding.profile
-                  or any(f.kind == finding.kind for f in check_sequence(intent, seq, factory, [p], others)))
+                  or any(f.kind == finding.kind for f in check_sequence(intent, seq, source, [p], others)))
     return attrs.evolve(finding, profiles=shown)
 
 
