@@ -2,6 +2,7 @@
 
     python3 tools/fuzz.py --inputs N --seed S [--target scenario|intent|message|api|all] [--jobs J]
                           [--timeout 2] [--report out.json] [--save-dir DIR] [--root DIR]
+    python3 tools/fuzz.py --inputs 1000000 --time-limit 3600 ...      # as many as fit in an hour
     python3 tools/fuzz.py --replay TARGET:INDEX --seed S [--save-dir DIR]   # one input again
 
 Seeds are the golden scenarios (spec_traces/*.json), the examples (examples/*.json), the
@@ -43,6 +44,7 @@ import multiprocessing.connection
 import os
 import random
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -779,7 +781,9 @@ def _tasks(targets: tuple[str, ...], n: int) -> Iterator[tuple[str, int]]:
 
 
 def run_fuzz(root: Path, seed: int, targets: tuple[str, ...], n: int, jobs: int, timeout: float,
-             progress: bool) -> list[Outcome]:
+             progress: bool, time_limit: float | None = None) -> list[Outcome]:
+    """Run inputs 0..n-1 (round robin over ``targets``); stop early after ``time_limit``
+    seconds or on SIGINT/SIGTERM, returning the outcomes so far."""
     ctx = multiprocessing.get_context("fork")
     results: list[Outcome] = []
 
@@ -797,8 +801,12 @@ def run_fuzz(root: Path, seed: int, targets: tuple[str, ...], n: int, jobs: int,
     slots = [spawn() for _ in range(max(1, jobs))]
     pending = True
     seeds = Seeds.load(root)
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
         while True:
+            if pending and deadline is not None and time.monotonic() > deadline:
+                pending = False
             for s in slots:
                 if s.task is None and pending:
                     task = next(tasks, None)
@@ -830,7 +838,10 @@ def run_fuzz(root: Path, seed: int, targets: tuple[str, ...], n: int, jobs: int,
                     results.append(_lost(seeds, seed, s.task, "hang", ""))
                     _replace(slots, s, spawn)
                     bar.update(1)
+    except KeyboardInterrupt:
+        print(f"fuzz: interrupted; {len(results)} inputs done", file=sys.stderr)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         for s in slots:
             with contextlib.suppress(OSError):
                 s.conn.send(None)
@@ -841,6 +852,10 @@ def run_fuzz(root: Path, seed: int, targets: tuple[str, ...], n: int, jobs: int,
                 s.proc.join()
         bar.close()
     return results
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _lost(seeds: Seeds, seed: int, task: tuple[str, int], outcome: str, key: str) -> Outcome:
@@ -936,6 +951,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--target", choices=[*TARGETS, "all"], default="all")
     p.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2)), help="worker processes")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="stop starting inputs after this many seconds (the summary covers those run)")
     p.add_argument("--timeout", type=float, default=2.0, help="seconds an input may take (default 2)")
     p.add_argument("--root", type=Path, default=ROOT, help="where the seeds are (default: this checkout)")
     p.add_argument("--report", type=Path, help="write the summary as JSON")
@@ -958,7 +975,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     progress = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
     started = time.monotonic()
-    results = run_fuzz(args.root, args.seed, targets, args.inputs, args.jobs, args.timeout, progress)
+    results = run_fuzz(args.root, args.seed, targets, args.inputs, args.jobs, args.timeout, progress,
+                       args.time_limit)
     summary = summarize(results)
     summary.update(seed=args.seed, targets=list(targets), jobs=args.jobs, timeout=args.timeout,
                    seconds=round(time.monotonic() - started, 1))
