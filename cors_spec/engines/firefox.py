@@ -190,7 +190,7 @@ CATALOG: Final = Catalog("firefox", PROFILE.verified_against, _firefox_templates
 
 #: How ``cors-spec explain-error`` reads Firefox's lines (cors_spec/engines/recognise.py).
 RECOGNISE_APIS: Final = {"firefox.stylesheet-mime": "stylesheet", "firefox.module-mime": "module-script",
-                         "firefox.font-sanitizer": "font"}
+                         "firefox.font-sanitizer": "font", "firefox.font-download-failed": "font"}
 RECOGNISE_PICKS: Final = {
     "firefox.missing-allow-origin": (("status", r"204", R.PREFLIGHT_MISSING_ALLOW_ORIGIN_HEADER),),
 }

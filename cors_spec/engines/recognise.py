@@ -52,7 +52,8 @@ def recognise(text: str) -> list[Recognised]:
                 inner = next((r for r in recognise(values.get("detail", "")) if r.engine == engine), None)
             found.append(Recognised(engine, t, values, m.group(0), inner))
     # Messages that name a reason before the "load failed" lines; longer wording first.
-    found.sort(key=lambda r: (not (r.template.reasons or r.inner), -_literal_length(r.template)))
+    # A wrapper that holds another message (a refused redirect) before the message alone.
+    found.sort(key=lambda r: (not (r.template.reasons or r.inner), r.inner is None, -_literal_length(r.template)))
     # Drop matches contained in a better one (a template that is a prefix of another).
     out: list[Recognised] = []
     for r in found:
@@ -112,25 +113,30 @@ _FOLLOWS: dict[str, tuple[Reason, ...]] = {}
 
 def follows(template_id: str) -> tuple[Reason, ...]:
     """For a line that only says a load failed (WebKit's "Fetch API cannot load …", Firefox's
-    "CORS request did not succeed"): every reason after whose message the engine prints it,
-    found by rendering each reason for each API."""
+    "CORS request did not succeed"): every reason the engine prints it for (after the reason's
+    own line, or alone), found by rendering each reason for each API."""
     if not _FOLLOWS:
         from cors_spec.model.response import Failure, RequestContext
+        urls = ("https://api.example/a", "https://api.example/b")
+        failures = [(Failure(reason, detail, url, 200, location), lst)
+                    for reason in Reason
+                    for detail in ("x", "20", "ftp://api.example/f", "https://u:p@api.example/", "6000")
+                    for url in (urls[1], "ftp://api.example/f")
+                    for location in ("", "https://api.example/c")
+                    for lst in (urls, urls[1:])]
         for engine in ("chromium", "firefox", "webkit"):
             catalog = CATALOGS[engine]
-            for reason in Reason:
-                if reason.before_network and reason not in (Reason.BAD_PORT, Reason.DISALLOWED_BY_MODE,
-                                                            Reason.CORS_DISABLED_SCHEME):
-                    continue
-                for api in _APIS_TRIED:
-                    context = RequestContext(engine, api, "PUT", ("https://api.example/a", "https://api.example/b"),
-                                             "https://app.example", "https://app.example")
-                    failure = Failure(reason, "x", "https://api.example/b", 200)
+            for api in _APIS_TRIED:
+                for failure, lst in failures:
+                    context = RequestContext(engine, api, "PUT", lst, "https://app.example", "https://app.example",
+                                             "no-cors" if failure.reason is Reason.NO_CORS_REDIRECT_MODE else "cors")
                     try:
                         ids = [m.template for m in catalog.messages(failure, context)]
                     except (KeyError, ValueError, IndexError):
                         continue
-                    for tid in ids[1:]:
-                        if reason not in _FOLLOWS.get(tid, ()):
-                            _FOLLOWS[tid] = (*_FOLLOWS.get(tid, ()), reason)
+                    for k, tid in enumerate(ids):
+                        if k == 0 and catalog.template(tid).reasons:
+                            continue
+                        if failure.reason not in _FOLLOWS.get(tid, ()):
+                            _FOLLOWS[tid] = (*_FOLLOWS.get(tid, ()), failure.reason)
     return _FOLLOWS.get(template_id, ())

@@ -249,7 +249,14 @@ def diagnose(text: str) -> Diagnosis | None:
         if "origin" not in values and "page" not in values and not names_page_origin(best.engine):
             fix = fix.replace(_DEFAULT_PAGE, PLACEHOLDER_PAGE) + (
                 f"\n(The message names no page origin: {PLACEHOLDER_PAGE} stands for your page's origin.)")
-    likely = reason or next((r for r in alternatives if not r.before_network), None)
+    element = (template_api(shown.template.id) or _KIND_APIS.get(values.get("kind", ""), "fetch")) not in (
+        "fetch", "xhr")
+    if reason is None and R.CORS_DISABLED_SCHEME in alternatives and not values.get("url", "http").startswith("http"):
+        reason = None  # the URL itself is not http(s): that is the likely cause
+        alternatives = (R.CORS_DISABLED_SCHEME, *(r for r in alternatives if r is not R.CORS_DISABLED_SCHEME))
+    likely = reason or (R.CORS_DISABLED_SCHEME if alternatives[:1] == (R.CORS_DISABLED_SCHEME,) else None) or (R.METHOD_DISALLOWED_BY_PREFLIGHT_RESPONSE if R.METHOD_DISALLOWED_BY_PREFLIGHT_RESPONSE in
+                        alternatives and not element else
+                        next((r for r in alternatives if not r.before_network and not r.from_preflight), None))
     scenario = None if likely is None else reproduce(best.engine, likely, values, shown.template.id)
     if kind == "unsafe-header":
         scenario = {"name": "reproduce-unsafe-header", "about": "XMLHttpRequest refuses a forbidden header "
@@ -309,6 +316,7 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
               for k, v in values.items()}
     url = values.get("url") or values.get("redirect_location") or _DEFAULT_URL
     target = parse_url(url)
+    odd = url if target is not None and not target.is_http else ""  # an ftp:, data: ... URL as pasted
     if target is None or not target.is_http:
         url, target = _DEFAULT_URL, parse_url(_DEFAULT_URL)
     assert target is not None
@@ -317,9 +325,10 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
     if parse_url(origin + "/") is None and origin != "null":
         origin = _DEFAULT_PAGE
     first = parse_url(values.get("first_url", ""))
-    redirected = first is not None and first.is_http and first.origin.serialized != target.origin.serialized
+    redirected = first is not None and first.is_http and first.origin.serialized != target.origin.serialized \
+        and (reason.plain in _ORIGIN_CHECKS or reason.plain is R.INVALID_ALLOW_CREDENTIALS or reason.from_preflight)
     if origin != "null" and parse_url(origin + "/") is not None and target.origin.serialized == origin \
-            and not redirected:
+            and not redirected and reason is not R.REDIRECT_CONTAINS_CREDENTIALS:
         origin = "http://app.example" if origin != "http://app.example" else "http://page.example"
     tainted = redirected and first is not None and first.origin.serialized != origin
     api = _KIND_APIS.get(values.get("kind", ""), "fetch")
@@ -341,8 +350,7 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
         lines = value.split(", ") if ", " in value else [value] if value.strip() else [seen, "https://other.example"]
         acao = [["Access-Control-Allow-Origin", v] for v in lines]
     elif check is R.INVALID_ALLOW_ORIGIN_VALUE:
-        acao = [["Access-Control-Allow-Origin", value if parse_url(value) is None and value not in ("*", "null")
-                 and "," not in value else "app.example"]]
+        acao = [["Access-Control-Allow-Origin", value if value not in ("*", "null", seen) else "app.example"]]
     elif check is R.ALLOW_ORIGIN_MISMATCH:
         acao = [["Access-Control-Allow-Origin", value if "value" in values and value not in (seen, "*")
                  else "https://other.example"]]
@@ -380,6 +388,12 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
     elif check in _ORIGIN_CHECKS or check is R.INVALID_ALLOW_CREDENTIALS:
         status = int(values["status"]) if values.get("status", "").isdigit() else 200
         extra = [["Location", url + "/next"]] if 300 <= status < 400 else []
+        loc = values.get("redirect_location", "")
+        if loc and not values.get("url"):  # the check failed on a redirect response to ``loc``
+            status = status if 300 <= status < 400 else 302
+            url = _DEFAULT_URL if loc != _DEFAULT_URL else "https://api.example/hop"
+            request["url"] = url
+            extra = [["Location", loc]]
         routes.append({"url": url, **({"status": status} if status != 200 else {}), "headers": acao + extra,
                        "body": "ok"})
     elif reason in (R.PREFLIGHT_INVALID_STATUS, R.PREFLIGHT_DISALLOWED_REDIRECT):
@@ -395,7 +409,11 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
         request["method"] = values.get("method", "PUT")
         routes.append({"method": "OPTIONS", "url": url, "status": 204, "headers": ok})
     elif reason is R.HEADER_DISALLOWED_BY_PREFLIGHT_RESPONSE:
-        request["headers"] = [[values.get("name", "X-Token"), "1"]]
+        name = values.get("name", "X-Token")
+        # a safelisted name needs a value that is not safelisted to be asked for
+        unsafe = {"content-type": "application/json", "accept": '"x"', "accept-language": '"x"',
+                  "content-language": '"x"', "range": "x"}.get(name.lower(), "1")
+        request["headers"] = [[name, unsafe]]
         routes.append({"method": "OPTIONS", "url": url, "status": 204, "headers": ok})
     elif reason is R.INVALID_ALLOW_METHODS_PREFLIGHT_RESPONSE:
         request["method"] = "PUT"
@@ -406,9 +424,13 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
         routes.append({"method": "OPTIONS", "url": url, "status": 204,
                        "headers": ok + [["Access-Control-Allow-Headers", value or "x-token;"]]})
     elif reason is R.REDIRECT_CONTAINS_CREDENTIALS:
-        routes.append({"url": url, "status": 302, "headers": ok + [["Location", "https://user:pass@other.example/"]]})
+        location = values.get("location", "")
+        routes.append({"url": url, "status": 302, "headers": ok + [
+            ["Location", location if "@" in location else "https://user:pass@other.example/"]]})
     elif reason is R.REDIRECT_TO_NON_HTTP_SCHEME:
-        location = "data:text/plain,hi" if hint(template) == "location-data-url" else "ftp://other.example/file"
+        location = "data:text/plain,hi" if hint(template) == "location-data-url" else odd or "ftp://other.example/file"
+        if odd and first is not None and first.is_http:
+            url = request["url"] = first.href
         routes.append({"url": url, "status": 302, "headers": ok + [["Location", location]]})
     elif reason is R.INVALID_LOCATION:
         routes.append({"url": url, "status": 302, "headers": ok + [["Location", "http://[bad"]]})
@@ -426,11 +448,11 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
             request["url"] = start
             routes.append({"url": start, "status": 302, "headers": [["Location", url]]})
     elif reason in (R.CORS_DISABLED_SCHEME, R.UNSUPPORTED_SCHEME):
-        request["url"] = "ftp://" + _host(target.origin.serialized) + "/file"
+        request["url"] = odd or "ftp://" + _host(target.origin.serialized) + "/file"
         if reason is R.UNSUPPORTED_SCHEME:
             request["mode"] = "no-cors"
     elif reason is R.BAD_PORT:
-        request["url"] = f"http://{_host(target.origin.serialized)}:6000/"
+        request["url"] = url if target.port is not None else f"http://{_host(target.origin.serialized)}:6000/"
     elif reason is R.LOAD_STATUS_NOT_OK:
         origin = target.origin.serialized
         request = {"api": "script", "url": url}
@@ -447,7 +469,10 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
         headers = [["Content-Type", mime]]
         if reason is R.BLOCKED_BY_NOSNIFF:
             headers.append(["X-Content-Type-Options", "nosniff"])
-        routes.append({"url": url, "headers": headers, "body": "not a font" if reason is R.LOAD_UNDECODABLE else "x"})
+        body = "not a font" if reason is R.LOAD_UNDECODABLE else "x"
+        if values.get("sfnt", "").isdigit() and int(values["sfnt"]) < 1 << 32:  # the body's first 4 bytes
+            body = int(values["sfnt"]).to_bytes(4, "big").decode("latin-1") + " not a font"
+        routes.append({"url": url, "headers": headers, "body": body})
     scenario: dict[str, object] = {
         "name": f"reproduce-{reason.value}",
         "about": f"Reproduces the {engine} message for {reason.value} (built by cors-spec explain-error).",
