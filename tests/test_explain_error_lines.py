@@ -92,3 +92,31 @@ def test_line_gives_the_cause_and_a_scenario_that_prints_it(engine: str, where: 
     assert d.scenario is not None
     printed = {text for text, _ in _console(engine, json.dumps(d.scenario))}
     assert masked(line, engine) in printed, printed
+
+
+def test_diagnose_names_no_engine() -> None:
+    text = (ROOT / "cors_spec" / "teach" / "diagnose.py").read_text(encoding="utf-8").lower()
+    assert not re.search(r"chromium|firefox|webkit", text)
+
+
+@pytest.mark.parametrize("status", ["300", "304"])
+def test_300_and_304_are_not_redirects(status: str) -> None:
+    d = diagnose(f"Preflight response is not successful. Status code: {status}")
+    assert d is not None and d.reason is Reason.PREFLIGHT_INVALID_STATUS
+    d = diagnose("Preflight response is not successful. Status code: 307")
+    assert d is not None and d.reason is Reason.PREFLIGHT_DISALLOWED_REDIRECT
+
+
+def test_firefox_line_gets_a_visible_placeholder_origin() -> None:
+    d = diagnose("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at "
+                 "http://b.test/d. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 200.")
+    assert d is not None and d.scenario is not None
+    assert d.scenario["page"] == "https://your-page.example" and "your-page.example" in d.fix
+    assert "names no page origin" in d.fix
+
+
+def test_webkit_shared_line_lists_every_cause_and_the_look() -> None:
+    d = diagnose("Origin http://a.test is not allowed by Access-Control-Allow-Origin. Status code: 200")
+    assert d is not None and d.reason is Reason.MISSING_ALLOW_ORIGIN_HEADER
+    assert {Reason.ALLOW_ORIGIN_MISMATCH, Reason.INVALID_ALLOW_ORIGIN_VALUE} <= set(d.alternatives)
+    assert "absent, empty, names another origin" in d.checked and "Look at the" in d.checked

@@ -32,7 +32,7 @@ from cors_spec.model.response import Reason
 __all__ = ["EXPLAIN", "Diagnosis", "Recognised", "diagnose", "recognise", "reproduce"]
 
 R = Reason
-#: The page origin written where the pasted line names none (Firefox's lines): visible, and said.
+#: The page origin written where the pasted line names none (some engines' lines): visible, and said.
 PLACEHOLDER_PAGE: Final = "https://your-page.example"
 #: The CORS check's reasons (for a response or a preflight's response) that a tainted origin explains.
 _ORIGIN_CHECKS: Final = frozenset({R.MISSING_ALLOW_ORIGIN_HEADER, R.ALLOW_ORIGIN_MISMATCH, R.INVALID_ALLOW_ORIGIN_VALUE,
@@ -310,7 +310,7 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
     """A minimal format-v1 scenario whose run (under ``engine``'s profile) fails for ``reason``
     and prints the pasted line: its URLs, origin, values, redirect and status are kept."""
     # A pasted value is text; header values are bytes (one character each): characters
-    # beyond U+00FF (e.g. Firefox's U+FFFD) become their UTF-8 bytes.
+    # beyond U+00FF (e.g. U+FFFD) become their UTF-8 bytes.
     values = {k: _unescape(v) for k, v in values.items()}
     values = {k: v if all(c <= "\xff" for c in v) else v.encode("utf-8").decode("latin-1")
               for k, v in values.items()}
