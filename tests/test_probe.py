@@ -127,3 +127,19 @@ def test_cookie_is_sent_with_credentials_and_masked(serve: Callable[[Handler], t
     assert ("Cookie", "session=secret-value-123") in seen[0][2]
     assert "secret-value-123" not in out
     assert "invalid-allow-credentials" in out and "Access-Control-Allow-Credentials: true" in out
+
+
+def test_scan_runs_the_battery(serve: Callable[[Handler], tuple[str, list[
+        tuple[str, str, list[tuple[str, str]]]]]]) -> None:
+    def reflect(method: str, path: str, h: dict[str, str]) -> Answer:
+        origin = h.get("origin", "")
+        return (204 if method == "OPTIONS" else 200,
+                [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true")])
+    base, _ = serve(reflect)
+    code, out, err = _run("probe", "--scan", base + "/api", "--page", PAGE, "--profile", "chromium", "--json")
+    assert code == 0, err
+    probes = {p["name"]: p for p in json.loads(out)["probes"]}
+    assert probes["any-origin"]["granted"] and probes["any-origin"]["with_credentials"]
+    assert probes["null"]["granted"] and not probes["null"]["intended"]
+    code, out, _ = _run("probe", "--scan", base + "/api", "--page", PAGE, "--profile", "chromium")
+    assert code == 0 and "GRANTED" in out and "any-origin" in out

@@ -109,5 +109,31 @@ def _print(p: ProfileProbe, out: TextIO) -> None:
 
 
 def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    print("cors-spec: error: --scan needs cors_spec.oracle.battery, which this version does not have", file=err)
-    return ExitStatus.BAD_INPUT
+    """The misconfiguration battery the audit runs first, against the live server."""
+    from cors_spec.oracle.battery import run_battery
+    from cors_spec.oracle.http import ServerUnreachable, http_factory
+
+    profiles = list(ENGINES) if args.profile == "all" else [args.profile]
+    factory = http_factory(args.url, cookie=args.cookie, timeout=args.timeout)
+    try:
+        probes = run_battery(factory, args.url, page_origin=args.page, profiles=profiles)
+    except ServerUnreachable as e:
+        print(f"cors-spec: error: server unreachable: {e}", file=err)
+        return ExitStatus.BAD_INPUT
+    if args.json:
+        json.dump({"url": args.url, "page": args.page, "profiles": profiles, "probes": [
+            {"name": p.name, "what": p.spec.what, "origin": p.origin, "method": p.spec.method,
+             "headers": [list(h) for h in p.spec.headers], "granted": p.granted,
+             "with_credentials": p.with_credentials, "intended": p.intended, "lets": p.lets,
+             "findings": [f.kind for f in p.findings]} for p in probes]}, out, indent=1, ensure_ascii=False)
+        out.write("\n")
+        return ExitStatus.OK
+    print(f"battery against {args.url}, trusted page {args.page} ({', '.join(profiles)}):", file=out)
+    for p in probes:
+        mark = "GRANTED" if p.granted and not p.intended else "granted" if p.granted else "refused"
+        print(f"  {mark:8} {p.name:26} {p.origin}: {p.lets}", file=out)
+        if p.findings:
+            print(f"           findings: {', '.join(f.kind for f in p.findings)}", file=out)
+    bad = sum(p.granted and not p.intended for p in probes)
+    print(f"{bad} of {len(probes)} probes granted to a page that should not be", file=out)
+    return ExitStatus.OK
