@@ -120,6 +120,8 @@ def _print(k: int, x: Explained, profile: str, out: TextIO) -> None:
             print(f"      {c.describe()}", file=out)
         if not x.fix.changes:
             print("      none in the server's headers", file=out)
+        for m, u in x.fix.unrecorded:
+            print(f"      (the HAR has no answer to {m} {u}: assumed 200 with no headers)", file=out)
     if x.quirk:
         print(f"    quirk: {x.quirk}", file=out)
     print(file=out)

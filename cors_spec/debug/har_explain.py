@@ -167,6 +167,9 @@ def simulate(page: str, profile: str, rebuilt: list[Rebuilt], answers: dict[Key,
     return out
 
 
+_ORIGIN_REASONS = frozenset({Reason.MISSING_ALLOW_ORIGIN_HEADER, Reason.ALLOW_ORIGIN_MISMATCH,
+                             Reason.INVALID_ALLOW_ORIGIN_VALUE, Reason.MULTIPLE_ALLOW_ORIGIN_VALUES,
+                             Reason.WILDCARD_ORIGIN_NOT_ALLOWED})
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -230,7 +233,7 @@ def explain(log: HarLog, profile: str | None = None) -> tuple[str, str, list[Exp
         if verdict == "network-error":
             code = last.cors_error or next((p.cors_error for p in c.preflights if p.cors_error), "")
             if code and chromium_reason(code) is not None:
-                reason, why = chromium_reason(code), f"{why}; Chromium's CORS error {code}"
+                reason, why = chromium_reason(code), f"the HAR records Chromium's CORS error {code}"
             elif log.profile == "webkit" and last.error and (d := diagnose(last.error)) is not None:
                 reason, alternatives = d.reason, d.alternatives
                 why = "the HAR records WebKit's words: " + last.error
@@ -242,6 +245,10 @@ def explain(log: HarLog, profile: str | None = None) -> tuple[str, str, list[Exp
                     f" and the model cannot run it: {missing}" if missing else "")
         elif certainty == "inferred" and model is not None and model.failure is not None:
             reason = model.failure.reason
+        if reason is not None and model is not None and model.sent and page != "null" \
+                and reason.plain in _ORIGIN_REASONS and model.sent[-1].origin == "null":
+            why += ("; a redirect to another origin made the request's origin null, so the last hop must allow "
+                    "* (without credentials) or null, or the redirect must go")
         # Preflights the recorder drops: what the model sent, with what it must have received.
         dropped: list[WireRequest] = []
         if model is not None and not c.preflights and log.recorder in ("playwright", "webkit"):
