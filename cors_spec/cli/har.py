@@ -113,6 +113,10 @@ def _print(k: int, x: Explained, profile: str, out: TextIO) -> None:
             print(f"      and it must have received an ok status (e.g. {a.status}) with:", file=out)
             for n, v in a.headers:
                 print(f"        {n}: {v}", file=out)
+        elif x.verdict == "network-error":
+            print("      and the request failed there or after it"
+                  + (f" ({x.reason.value})" if x.reason is not None else ": the HAR does not say which check"),
+                  file=out)
     if x.fix is not None:
         state = "checked: passes when re-run" if x.fix.passes else "still blocked when re-run"
         print(f"    fix ({state}):", file=out)

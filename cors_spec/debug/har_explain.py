@@ -87,7 +87,7 @@ def rebuild(c: Chain, previous: Entry | None) -> Rebuilt:
                        for n in asked.split(",") if n.strip()]
             notes.append("header values not recorded (the request was never sent); names from the preflight")
         elif first.method not in ("GET", "HEAD", "POST"):
-            notes.append("the script's headers are not in the HAR (the request never reached the network)")
+            notes.append("the script's headers are not in the HAR (this entry keeps only the browser's own)")
     cred = any(h.header("cookie") for h in c.hops) or any(
         (e.response_header("access-control-allow-credentials") or "").strip().lower() == "true"
         for e in (*c.hops, *c.preflights))
@@ -165,6 +165,29 @@ def simulate(page: str, profile: str, rebuilt: list[Rebuilt], answers: dict[Key,
         except Unknown as e:
             out.append((None, str(e), ()))
     return out
+
+
+class _Probe(HarServer):
+    """Recorded answers, and a stand-in for the first one the HAR lacks: only the request
+    sent up to there is trusted (what a preflight asks does not depend on its answer)."""
+
+    def __call__(self, request: WireRequest) -> ServerResponse:
+        try:
+            return super().__call__(request)
+        except Unknown:
+            self.synthesized.append(request)
+            raise
+
+
+def _first_preflight(page: str, profile: str, r: Rebuilt,
+                     answers: dict[Key, list[ServerResponse]]) -> list[WireRequest]:
+    """The preflight the browser must have sent first, when the HAR lacks what came after it."""
+    probe = _Probe(answers)
+    try:
+        run_one(page, profile, attrs.evolve(r, after=0.0), probe)
+    except Unknown:
+        pass
+    return [w for w in probe.synthesized[:1] if w.preflight]
 
 
 _ORIGIN_REASONS = frozenset({Reason.MISSING_ALLOW_ORIGIN_HEADER, Reason.ALLOW_ORIGIN_MISMATCH,
@@ -253,6 +276,8 @@ def explain(log: HarLog, profile: str | None = None) -> tuple[str, str, list[Exp
         dropped: list[WireRequest] = []
         if model is not None and not c.preflights and log.recorder in ("playwright", "webkit"):
             dropped = [w for w in model.sent if w.preflight]
+        elif model is None and not c.preflights and log.recorder in ("playwright", "webkit"):
+            dropped = _first_preflight(page, prof, r, answers)
         pre_answers = tuple(must_receive(w, r.credentials == "include") if verdict == "cors" else None for w in dropped)
         fix = None
         if verdict == "network-error" and model is not None and model.failure is not None:
