@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
               f"  console-only {console_only}  {rec['seconds']:.1f} s")
         for nr in rep["not_run"]:
             print(f"  not run: {nr['scenario']}: {nr['why'][:150]}")
-    print(f"\n{len(groups)} difference signatures:")
+    print(f"\n{len(groups)} difference signatures:", flush=True)
     ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     for sig, items in ordered:
         fa = sum(1 for _, _, d in items if d["false_allow"])
@@ -284,7 +284,10 @@ def main(argv: list[str] | None = None) -> int:
             want = field_signature(d["fields"])
             small, t = shrink(engine, by_name[name], req, want, work / "shrink")
             minimal.append((sig, engine, small, t, d))
-            print(f"shrunk {sig}: {len(json.dumps(by_name[name]))} -> {len(json.dumps(small))} chars")
+            # kept at once, so an interrupted run keeps what it has shrunk
+            (diffs / f"shrunk-{len(minimal) - 1:02d}.json").write_text(
+                json.dumps({"signature": sig, "request": t, "scenario": small}, indent=1) + "\n", encoding="utf-8")
+            print(f"shrunk {sig}: {len(json.dumps(by_name[name]))} -> {len(json.dumps(small))} chars", flush=True)
         # the minimal scenarios in every engine, and the model under every profile
         mins = [copy.deepcopy(m[2]) for m in minimal]
         for i, m in enumerate(mins):
