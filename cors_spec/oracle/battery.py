@@ -47,6 +47,7 @@ class ProbeSpec:
     origin: str
     method: str = "GET"
     headers: tuple[tuple[str, str], ...] = ()
+    cookie: bool = True  # whether the browser holds a cookie for the server
 
 
 @attrs.frozen
@@ -109,7 +110,9 @@ def battery_probes(trusted: str, intent: Intent | None = None) -> list[ProbeSpec
                   f"{scheme}://evil.{host}{port}"),
         ProbeSpec("reflected-method-headers", "the requested method and headers reflected",
                   trusted, "PROPFIND", (("X-Cors-Probe", "1"),)),
-        ProbeSpec("wildcard-credentials", "* sent with Access-Control-Allow-Credentials: true", trusted),
+        # Without a cookie: some servers answer * only when the request carries none (Starlette #1832).
+        ProbeSpec("wildcard-credentials", "* sent with Access-Control-Allow-Credentials: true", trusted,
+                  cookie=False),
     ]
     if intent is not None and intent.allows_origin(trusted):
         headers = tuple((h, "1") for h in intent.headers if h != "*" and h not in _NOT_SETTABLE)
@@ -163,7 +166,7 @@ def run_battery(
 def _run_probe(spec: ProbeSpec, factory: FactoryLike, url: str, intent: Intent, profiles: list[str],
                skip: frozenset[str]) -> Probe:
     creds = BrowserRequest(spec.origin, url, method=spec.method, headers=spec.headers,
-                           credentials=Credentials.INCLUDE, cookie=PROBE_COOKIE)
+                           credentials=Credentials.INCLUDE, cookie=PROBE_COOKIE if spec.cookie else None)
     plain = attrs.evolve(creds, credentials=Credentials.OMIT, cookie=None)
     findings: list[Finding] = []
     granted = with_credentials = False

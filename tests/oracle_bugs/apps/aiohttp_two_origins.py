@@ -2,8 +2,10 @@
 """aiohttp-cors allowing two origins (issue #351: no Vary: Origin).
 
 ``app``: aiohttp-cors as released. ``app_with_vary``: the same configuration plus the
-workaround users apply (an on_response_prepare handler adding Vary: Origin when the
-response carries Access-Control-Allow-Origin); aiohttp-cors has no release with the fix.
+workaround users apply (an on_response_prepare handler adding Vary: Origin to every answer
+to a request with an Origin: the Fetch standard asks for it on the answers without
+Access-Control-Allow-Origin too, since those differ by Origin as well); aiohttp-cors has
+no release with the fix.
 """
 
 import aiohttp_cors
@@ -28,7 +30,7 @@ def _make(with_vary):
         cors.add(resource.add_route(method, _index))
     if with_vary:
         async def add_vary(request, response):
-            if "Access-Control-Allow-Origin" in response.headers:
+            if "Origin" in request.headers:
                 vary = response.headers.get("Vary")
                 response.headers["Vary"] = f"{vary}, Origin" if vary else "Origin"
 
