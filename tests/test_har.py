@@ -83,3 +83,26 @@ def test_bad_har_is_one_line_exit_2(tmp_path: Path, text: str, where: str) -> No
     code, out, err = _run("har", str(f))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and where in err, err
+
+
+def test_a_devtools_export_without_extensions(tmp_path: Path) -> None:
+    """A minimal HAR as Chrome's DevTools exports it (creator WebInspector, no CORS status)."""
+    har = {"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "pages": [],
+                   "entries": [{"startedDateTime": "2026-01-01T00:00:00.000Z",
+                                "request": {"method": "GET", "url": "https://api.example/x",
+                                            "headers": [{"name": "Origin", "value": "https://app.example"},
+                                                        {"name": "Cookie", "value": "session=abcdefghijkl"}]},
+                                "response": {"status": 200, "headers": [
+                                    {"name": "Access-Control-Allow-Origin", "value": "*"}]}}]}}
+    f = tmp_path / "devtools.har"
+    f.write_text(json.dumps(har), encoding="utf-8")
+    code, out, _ = _run("har", "--json", str(f))
+    doc = json.loads(out)
+    assert code == 0 and (doc["recorder"], doc["profile"], doc["page"]) == ("devtools", "chromium",
+                                                                           "https://app.example")
+    (r,) = doc["requests"]
+    # A Cookie was sent, so credentials were included, and * does not share a credentialed response:
+    # the HAR shows no error, so the disagreement is said, not hidden.
+    assert r["credentials"] == "include" and r["verdict"] == "cors"
+    assert "model blocks it on these answers (wildcard-origin-not-allowed)" in r["why"]
+    assert "abcdefghijkl" not in out

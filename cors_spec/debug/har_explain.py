@@ -268,6 +268,9 @@ def explain(log: HarLog, profile: str | None = None) -> tuple[str, str, list[Exp
                     f" and the model cannot run it: {missing}" if missing else "")
         elif certainty == "inferred" and model is not None and model.failure is not None:
             reason = model.failure.reason
+        elif model is not None and model.failure is not None:  # the HAR says it passed
+            why += (f"; but {prof}'s model blocks it on these answers ({model.failure.reason.value}): a request "
+                    "rebuilt wrong (credentials, headers), or a recorder that drops CORS errors")
         if reason is not None and model is not None and model.sent and page != "null" \
                 and reason.plain in _ORIGIN_REASONS and model.sent[-1].origin == "null":
             why += ("; a redirect to another origin made the request's origin null, so the last hop must allow "
