@@ -166,8 +166,26 @@ def test_state_leak_needs_fresh_apps() -> None:
                           cookie="s=1"),
            BrowserRequest("https://other.example", "https://api.example/")]
     any_origin = Intent.from_dict({"origins": ["*"]})
-    kinds = [f.kind for f in check_sequence(any_origin, seq, AppFactory(counter_app), skip=["missing-vary"])]
+    kinds = [f.kind for f in check_sequence(any_origin, seq, AppFactory(counter_app),
+                                            skip=["missing-vary", "reflected-origin"])]
     assert kinds == ["state-leak"]
+
+
+def test_an_echoed_origin_where_the_intent_means_star_is_reported() -> None:
+    """@koa/cors before 5.0.0 (GHSA-qxrj-hx23-xp82): with no origin option it echoes any
+    Origin, null included. A browser reads that like *, so no outcome differs, but the server
+    trusts whatever it is sent: reflected-origin. Answering * itself is what the intent means."""
+    public = Intent.from_dict({"origins": ["*"]})
+    req = BrowserRequest("https://other.example", "https://api.example/")
+
+    def echo(w: WireRequest) -> ServerResponse:
+        return ServerResponse(200, (("Access-Control-Allow-Origin", w.origin or ""), ("Vary", "Origin")))
+
+    def star(w: WireRequest) -> ServerResponse:
+        return ServerResponse(200, (("Access-Control-Allow-Origin", "*"),))
+
+    assert [f.kind for f in check_sequence(public, [req], AppFactory(lambda: plain(echo)))] == ["reflected-origin"]
+    assert check_sequence(public, [req], AppFactory(lambda: plain(star))) == []
 
 
 # --- the command ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ KINDS: tuple[str, ...] = (
     "max-age",  # the preflight's Access-Control-Max-Age differs from the intent's max_age
     "wildcard-credentials",  # Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true
     "reflected-credentials",  # the request's origin reflected with credentials outside the intent
+    "reflected-origin",  # the request's Origin echoed where the intent means * (without credentials)
     "null-origin",  # Access-Control-Allow-Origin: null granted though not intended
     "missing-vary",  # ACAO depends on Origin, the response has no Vary: Origin
     "state-leak",  # CORS headers differ from what a fresh app answers to the same request

@@ -163,6 +163,11 @@ def header_findings(intent: Intent | None, exchanges: list[Exchange]) -> list[tu
                 and not (intent.credentials and intent.allows_origin(origin)):
             out.append(("reflected-credentials", f"the {what} reflects Origin {origin} with "
                         "Access-Control-Allow-Credentials: true, outside the intent"))
+        if (acao is not None and origin is not None and acao == origin and acac != "true" and intent is not None
+                and "*" in intent.origins and not intent.credentials):
+            out.append(("reflected-origin", f"the {what} echoes Origin {origin} where the intent means *: a browser "
+                        "reads it like *, but the server trusts whatever Origin it is sent (null included), so "
+                        "turning credentials on would grant every site (GHSA-qxrj-hx23-xp82)"))
         if acao == "null" and (intent is None or not intent.allows_origin("null")):
             out.append(("null-origin", f"the {what} grants Access-Control-Allow-Origin: null, which the intent "
                         "does not allow (any sandboxed iframe or data: page has origin null)"))
