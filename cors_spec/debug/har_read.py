@@ -168,18 +168,15 @@ def parse_har(data: object, file: str = "<har>") -> HarLog:
                   recorder, profile, tuple(sorted(parsed, key=lambda e: (e.started, e.index))))
 
 
+#: Largest HAR file read (docs/limits.md); a HAR holds bodies, so more than a scenario.
+HAR_MAX_BYTES = 64 * 1024 * 1024
+
+
 def read_har(path: Path) -> HarLog:
     """A HAR file read and checked (InputError: not readable, not JSON, not HAR)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as e:
-        raise InputError("FILE", "cannot be read: " + (e.strerror or str(e)), str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("FILE", "must be UTF-8 text (a HAR is JSON)", str(path)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError(f"line {e.lineno} column {e.colno}", "must be JSON: " + e.msg, file=str(path)) from None
+    from cors_spec.scenario.files import read_json
+
+    data = read_json(path, max_bytes=HAR_MAX_BYTES, encoding="utf-8-sig", what="HAR files")
     return parse_har(data, str(path))
 
 

@@ -15,7 +15,6 @@ outcome differs from the intent, or when a property that needs no intent fails.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -57,20 +56,10 @@ class Intent:
     @classmethod
     def load(cls, path: str | Path) -> Intent:
         """Read an intent file: TOML, or JSON when the name ends in ``.json``."""
+        from cors_spec.scenario.files import read_json, read_toml
+
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise InputError("intent", f"cannot read the file: {e}", file=str(p)) from None
-        data: object
-        if p.suffix.lower() == ".json":
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as e:
-                raise InputError("$", f"is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}",
-                                 file=str(p)) from None
-        else:
-            data = _load_toml(text, str(p))
+        data = read_json(p, what="intent files") if p.suffix.lower() == ".json" else read_toml(p)
         return cls.from_dict(data, str(p))
 
     @classmethod
@@ -131,21 +120,6 @@ class Intent:
     def exact_origins(self) -> tuple[str, ...]:
         """The origins listed literally (no ``*``, no pattern)."""
         return tuple(o for o in self.origins if o != "*" and "://*." not in o)
-
-
-def _load_toml(text: str, file: str) -> object:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        try:
-            import tomli as tomllib
-        except ImportError:
-            raise InputError("intent", "TOML needs Python 3.11 or the tomli package; or write JSON (.json)",
-                             file=file) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InputError("$", f"is not valid TOML: {e}", file=file) from None
 
 
 def _str_list(data: Mapping[str, object], key: str, file: str) -> list[str]:

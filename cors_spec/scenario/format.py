@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -66,6 +67,11 @@ class Scenario:
     raw: dict[str, object] = attrs.field(factory=dict, eq=False, repr=False)
 
 
+#: The largest ``after`` (and Browser.advance): 2^31 seconds, as max-age saturates (RFC 9111 1.2.2).
+MAX_SECONDS = 2**31
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class _Checker:
     def __init__(self, file: str) -> None:
         self.file = file
@@ -88,7 +94,15 @@ class _Checker:
     def string(self, value: object, path: str) -> str:
         if not isinstance(value, str):
             raise self.fail(path, "must be a string", value)
+        lone = _LONE_SURROGATE.search(value)
+        if lone is not None:
+            raise self.fail(path, f"must be text; a lone surrogate (U+{ord(lone.group()):04X}) is not a character")
         return value
+
+    def seconds(self, value: object, path: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_SECONDS:
+            raise self.fail(path, "must be a finite number of seconds, zero or more (at most 2^31)", value)
+        return float(value)
 
     def choice(self, value: object, path: str, allowed: Sequence[str]) -> str:
         s = self.string(value, path)
@@ -160,9 +174,7 @@ def _parse_request(c: _Checker, value: object, path: str, page_base: str | None)
     credentials = Credentials(c.choice(r.get("credentials", "same-origin"), path + ".credentials",
                                        [m.value for m in Credentials]))
     redirect = Redirect(c.choice(r.get("redirect", "follow"), path + ".redirect", [m.value for m in Redirect]))
-    after = r.get("after", 0)
-    if isinstance(after, bool) or not isinstance(after, (int, float)) or after < 0:
-        raise c.fail(path + ".after", "must be a number of seconds, zero or more", after)
+    after = c.seconds(r.get("after", 0), path + ".after")
     upload_listener = r.get("upload_listener", False)
     if not isinstance(upload_listener, bool):
         raise c.fail(path + ".upload_listener", "must be true or false", upload_listener)
@@ -199,9 +211,7 @@ def _parse_element(c: _Checker, r: dict[str, object], path: str, page_base: str 
             raise c.fail(path + ".crossorigin", f"is not allowed for {api.value}: "
                          + ("fonts are always fetched with CORS" if api is Api.FONT else "a navigation is not CORS"))
         crossorigin = CrossOrigin(c.choice(r["crossorigin"], path + ".crossorigin", [x.value for x in CrossOrigin]))
-    after = r.get("after", 0)
-    if isinstance(after, bool) or not isinstance(after, (int, float)) or after < 0:
-        raise c.fail(path + ".after", "must be a number of seconds, zero or more", after)
+    after = c.seconds(r.get("after", 0), path + ".after")
     return ScenarioRequest(api, "GET", url, (), Mode.NO_CORS, Credentials.INCLUDE, Redirect.FOLLOW, float(after),
                            False, None, crossorigin)
 
@@ -237,24 +247,20 @@ def _parse_route(c: _Checker, value: object, path: str) -> Route:
 
 
 def load_scenario(path: Path) -> Scenario:
-    """Read and check one scenario file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError("$", f"cannot read the file: {e}", file=str(path)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError("$", f"is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}",
-                         file=str(path)) from None
-    return parse_scenario(data, str(path))
+    """Read and check one scenario file (within docs/limits.md's file limits)."""
+    from cors_spec.scenario.files import read_json
+
+    return parse_scenario(read_json(path, what="scenario files"), str(path))
 
 
 def scenario_files(paths: Sequence[Path]) -> Iterator[Path]:
     """The .json files named, and those found (sorted, recursively) in named folders."""
     for p in paths:
         if p.is_dir():
-            yield from sorted(q for q in p.rglob("*.json") if q.is_file())
+            found = sorted(q for q in p.rglob("*.json") if q.is_file())
+            if not found:
+                raise InputError("PATH", "no scenario files (*.json) in the folder", str(p))
+            yield from found
         elif p.exists():
             yield p
         else:
