@@ -18,6 +18,23 @@ class InputError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = f"{self.file}: " if self.file else ""
-        shown = "" if self.value is None else f" (got {self.value!r})"
-        return f"{where}{self.field}: {self.rule}{shown}"
+        """One line: control characters and lone surrogates in any part are escaped."""
+        where = f"{_escape(self.file)}: " if self.file else ""
+        shown = "" if self.value is None else f" (got {_shorten(self.value)!r})"
+        return f"{where}{_escape(self.field)}: {_escape(self.rule)}{shown}"
+
+
+#: The most characters of a given value an error line shows.
+SHOWN_CHARS = 200
+
+
+def _shorten(value: str) -> str:
+    return value if len(value) <= SHOWN_CHARS else f"{value[:SHOWN_CHARS]}... ({len(value):,} characters)"
+
+
+def _escape(text: str) -> str:
+    """``text`` with what cannot stand on one printed line (controls, lone surrogates, other
+    unprintables but the space) written as Python escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TextIO, cast
 
 from cors_spec.cli.common import CommandModule, ExitStatus
 from cors_spec.errors import InputError
@@ -71,10 +72,40 @@ def _import_command(name: str) -> CommandModule:
     return module
 
 
+class _EscapingWriter(io.TextIOBase):
+    """A text stream over another that never fails on what it is given: text the stream's
+    encoding cannot hold (a lone surrogate, say) is written as backslash escapes."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except UnicodeEncodeError:
+            enc = getattr(self.stream, "encoding", None) or "utf-8"
+            return self.stream.write(text.encode(enc, "backslashreplace").decode(enc))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def writable(self) -> bool:
+        return True
+
+
+def _escaping(stream: TextIO) -> TextIO:
+    return stream if isinstance(stream, _EscapingWriter) else cast(TextIO, _EscapingWriter(stream))
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Run the CLI; returns the exit status."""
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    """Run the CLI; returns the exit status. Output never fails on what it prints: both
+    streams escape what their encoding cannot hold."""
+    out = _escaping(stdout or sys.stdout)
+    err = _escaping(stderr or sys.stderr)
     args_list = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in args_list if not a.startswith("-")), None)
     parser = _parser(chosen if chosen in COMMANDS else None)

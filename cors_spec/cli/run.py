@@ -122,6 +122,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for p in args.paths:
         if not p.exists():
             raise InputError("PATH", "no such file or folder", str(p))
+        if p.is_dir() and next(_walk(p), None) is None:
+            raise InputError("PATH", "no scenario files (*.json) in the folder", str(p))
     if args.jobs < 0:
         raise InputError("--jobs", "must be 0 (one per CPU) or more", str(args.jobs))
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
