@@ -12,7 +12,7 @@ import json
 import sys
 from typing import TextIO
 
-from cors_spec.teach.diagnose import diagnose
+from cors_spec.teach.diagnose import MAX_PASTE, diagnose
 
 _EPILOG = """\
 examples:
@@ -41,7 +41,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     words: list[str] = args.message
-    text = sys.stdin.read() if not words or words == ["-"] else " ".join(words)
+    text = sys.stdin.read(MAX_PASTE + 1) if not words or words == ["-"] else " ".join(words)
     d = diagnose(text)
     if d is None:
         print("cors-spec: no Chromium, Firefox or WebKit CORS message recognised in the text", file=err)

@@ -31,6 +31,7 @@ class Recognised:
     values: dict[str, str]
     text: str  # the matched message
     inner: Recognised | None = None  # a wrapper's message inside (WebKit's refused redirect)
+    span: tuple[int, int] = attrs.field(default=(0, 0), eq=False)  # where in the text it was found
 
 
 _COMPILED: Final = [(engine, t, template_regex(t)) for engine, c in CATALOGS.items() if engine != "spec"
@@ -50,16 +51,32 @@ def recognise(text: str) -> list[Recognised]:
             inner = None
             if "detail" in t.placeholders:  # a wrapper: the engine's own message inside
                 inner = next((r for r in recognise(values.get("detail", "")) if r.engine == engine), None)
-            found.append(Recognised(engine, t, values, m.group(0), inner))
+            found.append(Recognised(engine, t, values, m.group(0), inner, m.span()))
     # Messages that name a reason before the "load failed" lines; longer wording first.
     # A wrapper that holds another message (a refused redirect) before the message alone.
     found.sort(key=lambda r: (not (r.template.reasons or r.inner), r.inner is None, -_literal_length(r.template)))
-    # Drop matches contained in a better one (a template that is a prefix of another).
-    out: list[Recognised] = []
-    for r in found:
-        if not any(r.text in o.text and r.template.id != o.template.id and len(o.text) > len(r.text) for o in out):
-            out.append(r)
-    return out
+    # Drop matches inside a longer one (a template that is a prefix of another): one sweep
+    # over the spans by start, so a long paste costs O(n log n) in its matches.
+    inside = _contained(found)
+    return [r for r in found if id(r) not in inside]
+
+
+def _contained(found: list[Recognised]) -> set[int]:
+    """The ids of matches whose span lies inside another, longer match's span."""
+    inside: set[int] = set()
+    reach = -1  # the furthest end of the spans that start earlier (or as early and end later)
+    by_start = sorted(found, key=lambda r: (r.span[0], -r.span[1]))
+    i = 0
+    while i < len(by_start):
+        span = by_start[i].span
+        j = i
+        while j < len(by_start) and by_start[j].span == span:  # the same span: none drops another
+            if reach >= span[1]:
+                inside.add(id(by_start[j]))
+            j += 1
+        reach = max(reach, span[1])
+        i = j
+    return inside
 
 
 Pick = tuple[tuple[str, str, Reason], ...]  # (value name, pattern of its value, the reason it picks)

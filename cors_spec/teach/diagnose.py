@@ -26,7 +26,8 @@ from cors_spec.engines.recognise import (
     shared,
     template_api,
 )
-from cors_spec.model.origin import parse_url
+from cors_spec.errors import InputError
+from cors_spec.model.origin import parse_origin, parse_url
 from cors_spec.model.response import Reason
 
 __all__ = ["EXPLAIN", "Diagnosis", "Recognised", "diagnose", "recognise", "reproduce"]
@@ -196,8 +197,15 @@ class _Defaults(dict[str, str]):
                 "limit": "20", "mime": "text/plain"}.get(key, "?")
 
 
+#: The longest pasted text explain-error reads (docs/limits.md).
+MAX_PASTE = 64 * 1024
+
+
 def diagnose(text: str) -> Diagnosis | None:
     """The best explanation of the first engine message found in ``text`` (None: none found)."""
+    if len(text) > MAX_PASTE:
+        raise InputError("MESSAGE", f"is {len(text):,} characters; paste at most {MAX_PASTE:,} "
+                         "(one console message is under 2 KiB: the paste limit)")
     found = recognise(text)
     if not found:
         return None
@@ -301,6 +309,10 @@ def _tainted(values: Mapping[str, str]) -> bool:
     return values.get("origin") == "null" and values.get("on_redirect") == "yes"
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_ON_THE_WIRE = re.compile("[\x00\r\n]")
+
+
 def _unescape(v: str) -> str:
     """A value as a console showed it (\\u00E9 for a byte) back to its characters."""
     return re.sub(r"\\u([0-9A-Fa-f]{4})", lambda m: chr(int(m.group(1), 16)), v)
@@ -311,8 +323,10 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
     and prints the pasted line: its URLs, origin, values, redirect and status are kept."""
     # A pasted value is text; header values are bytes (one character each): characters
     # beyond U+00FF (e.g. U+FFFD) become their UTF-8 bytes.
-    values = {k: _unescape(v) for k, v in values.items()}
-    values = {k: v if all(c <= "\xff" for c in v) else v.encode("utf-8").decode("latin-1")
+    # A console never holds a lone surrogate (U+FFFD stands for it), and no server can send
+    # a NUL, CR or LF in a value: drop those, so that `run` accepts every scenario printed.
+    values = {k: _LONE_SURROGATE.sub("\ufffd", _unescape(v)) for k, v in values.items()}
+    values = {k: _NOT_ON_THE_WIRE.sub("", v if all(c <= "\xff" for c in v) else v.encode("utf-8").decode("latin-1"))
               for k, v in values.items()}
     url = values.get("url") or values.get("redirect_location") or _DEFAULT_URL
     target = parse_url(url)
@@ -322,7 +336,7 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
     assert target is not None
     origin = values.get("origin") or values.get("page") or (
         _DEFAULT_PAGE if names_page_origin(engine) else PLACEHOLDER_PAGE)
-    if parse_url(origin + "/") is None and origin != "null":
+    if parse_origin(origin) is None or (parse_url(origin + "/") is None and origin != "null"):
         origin = _DEFAULT_PAGE
     first = parse_url(values.get("first_url", ""))
     redirected = first is not None and first.is_http and first.origin.serialized != target.origin.serialized \
