@@ -72,8 +72,8 @@ class Browser:
 
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` pass on the browser's virtual clock."""
-        if seconds < 0:
-            raise InputError("after", "must be zero or more seconds", str(seconds))
+        if not 0 <= seconds <= 2**31:  # NaN compares false: refused too
+            raise InputError("after", "must be a finite number of seconds, zero or more (at most 2^31)", str(seconds))
         self.now += seconds
 
     def fetch(

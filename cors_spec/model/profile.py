@@ -22,6 +22,14 @@ LocationDuplicates = Literal["failure", "identical", "combined"]
 AllowOriginMultiple = Literal["comma-or-space", "comma", "lines"]
 
 
+def _check_redirect_limit(value: object) -> None:
+    """Profile.redirect_limit is a whole number from 0 to 100 (docs/limits.md)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        from cors_spec.errors import InputError
+
+        raise InputError("redirect_limit", "must be from 0 to 100 (Chromium, Firefox and WebKit use 20)", str(value))
+
+
 @attrs.frozen
 class Profile:
     """A frozen set of behaviour choices; ``SPEC`` follows the Fetch standard to the letter."""
@@ -175,7 +183,7 @@ class Profile:
 
     # --- redirects ----------------------------------------------------------------------
     #: HTTP-redirect fetch step 7: redirect count at which fetch gives up (spec: 20).
-    redirect_limit: int = 20
+    redirect_limit: int = attrs.field(default=20, validator=lambda _s, _a, v: _check_redirect_limit(v))
     #: Spec: a redirect status is a redirect even without Location (redirect: "error" fails
     #: on it). True: without Location it is an ordinary response.
     redirect_requires_location: bool = attrs.field(

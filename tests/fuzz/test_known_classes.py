@@ -1,8 +1,8 @@
 """One minimal input per failure class found by tools/fuzz.py (issue 16).
 
 Each test states what the input must do: be refused with one line naming the place and
-the rule (exit 2), or run. Those that fail today are marked ``xfail(strict=True)`` with
-their class as the reason; when the package is fixed they pass, and the marker goes.
+the rule (exit 2), or run. Every class is fixed; the inventory with the minimal inputs is
+in the fuzz notes, the limits in docs/limits.md.
 """
 
 from __future__ import annotations
@@ -25,17 +25,6 @@ LONG_MAX_AGE = "1" * 4301  # one digit beyond Python's integer-string conversion
 SURROGATE = "\ud800"  # what "\ud800" in a JSON string decodes to
 ARGV_SURROGATE = "\udcff"  # what a byte 0xFF in argv decodes to (surrogateescape)
 
-CLASS_DEEP_JSON = "RecursionError@_scenario.py:load_scenario (JSON nested deeper than the recursion limit)"
-CLASS_BIG_INT = "ValueError@_scenario.py:load_scenario (an integer of more than 4300 digits)"
-CLASS_INTENT_DEEP = "RecursionError@intent.py:load/_load_toml (deep JSON or TOML)"
-CLASS_INTENT_BIG_INT = "ValueError@intent.py:load/_load_toml (an integer of more than 4300 digits)"
-CLASS_MAX_AGE = "ValueError@_cors.py:preflight_max_age (Access-Control-Max-Age of more than 4300 digits)"
-CLASS_CHAIN = "RecursionError@_fetch.py (the redirect fetch recurses once per hop)"
-CLASS_PRINT = "UnicodeEncodeError@cli.py (a lone surrogate printed by run/explain/check/the error line)"
-CLASS_DIAGNOSE = "UnicodeEncodeError@_diagnose.py:reproduce (a lone surrogate in a pasted message)"
-CLASS_REPRO = "ReproRefused@explain-error (the scenario it prints is refused by run)"
-CLASS_AFTER = "NaN/Infinity accepted for $.requests[i].after"
-CLASS_EMPTY = "run on a folder holding no scenario exits 0"
 
 
 def _scenario(tmp_path: Path, text: str) -> str:
@@ -50,14 +39,12 @@ def _doc(**request: object) -> dict[str, object]:
 
 # --- loading files -------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=CLASS_DEEP_JSON)
 @pytest.mark.parametrize("command", ["run", "explain"])
 def test_deeply_nested_scenario_is_refused(tmp_path: Path, command: str) -> None:
     status, _, err = run_cli([command, _scenario(tmp_path, "[" * 5000 + "]" * 5000)])
     assert_refused(status, err, "s.json", "nest")
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_BIG_INT)
 @pytest.mark.parametrize("command", ["run", "explain"])
 def test_integer_of_4301_digits_in_scenario_is_refused(tmp_path: Path, command: str) -> None:
     text = json.dumps(_doc()).replace('"url"', '"after": ' + "1" * 4301 + ', "url"')
@@ -65,21 +52,55 @@ def test_integer_of_4301_digits_in_scenario_is_refused(tmp_path: Path, command: 
     assert_refused(status, err, "s.json")
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_AFTER)
 @pytest.mark.parametrize("literal", ["NaN", "Infinity"])
 def test_after_nan_or_infinity_is_refused(tmp_path: Path, literal: str) -> None:
     text = json.dumps(_doc()).replace('"url"', f'"after": {literal}, "url"')
     status, _, err = run_cli(["run", _scenario(tmp_path, text)])
-    assert_refused(status, err, "$.requests[0].after")
+    assert_refused(status, err, "s.json", f"{literal} is not a JSON number")
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_EMPTY)
+@pytest.mark.parametrize("after", ["1e999", str(2**31 + 1), "-1"])
+def test_after_beyond_the_limits_is_refused(tmp_path: Path, after: str) -> None:
+    text = json.dumps(_doc()).replace('"url"', f'"after": {after}, "url"')
+    status, _, err = run_cli(["run", _scenario(tmp_path, text)])
+    assert_refused(status, err, "s.json")
+    assert "$.requests[0].after" in err or "too large" in err
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf"), -1.0, 2.0**31 + 1])
+def test_browser_advance_takes_finite_seconds_only(seconds: float) -> None:
+    with pytest.raises(InputError, match="after: must be a finite number of seconds"):
+        Browser(PAGE).advance(seconds)
+
+
+def test_file_limits(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (4 * 1024 * 1024 + 1))
+    status, _, err = run_cli(["run", str(big)])
+    assert_refused(status, err, "big.json", "the file size limit")
+    status, _, err = run_cli(["run", _scenario(tmp_path, "[" * 65 + "]" * 65)])
+    assert_refused(status, err, "s.json", "nested deeper than 64 levels")
+    status, _, err = run_cli(["run", _scenario(tmp_path, json.dumps(_doc()).replace('"url"', '"after": 1e400, "url"'))])
+    assert_refused(status, err, "s.json", "numbers are finite")
+
+
+def test_error_lines_escape_control_characters(tmp_path: Path) -> None:
+    doc = _doc()
+    doc["\rname\n"] = 1
+    status, _, err = run_cli(["run", _scenario(tmp_path, json.dumps(doc))])
+    assert_refused(status, err, "unknown field", "\\rname\\n")
+
+
+def test_long_paste_is_refused() -> None:
+    status, _, err = run_cli(["explain-error", _NO_ACAO.format(url=URL) * 500])
+    assert_refused(status, err, "MESSAGE", "paste at most 65,536")
+
+
 def test_run_on_a_folder_without_scenarios_is_refused(tmp_path: Path) -> None:
     status, _, err = run_cli(["run", str(tmp_path)])
     assert_refused(status, err, str(tmp_path))
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_INTENT_DEEP)
 @pytest.mark.parametrize(("name", "text"), [("i.json", "[" * 5000 + "]" * 5000),
                                             ("i.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n")])
 def test_deeply_nested_intent_is_refused(tmp_path: Path, name: str, text: str) -> None:
@@ -88,7 +109,6 @@ def test_deeply_nested_intent_is_refused(tmp_path: Path, name: str, text: str) -
     assert_refused(status, err, name)
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_INTENT_BIG_INT)
 @pytest.mark.parametrize(("name", "text"), [("i.json", '{"max_age": ' + "1" * 4301 + "}"),
                                             ("i.toml", "max_age = " + "1" * 4301 + "\n")])
 def test_integer_of_4301_digits_in_intent_is_refused(tmp_path: Path, name: str, text: str) -> None:
@@ -103,14 +123,12 @@ _MAX_AGE_PREFLIGHT = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-
                       "Access-Control-Max-Age": LONG_MAX_AGE}
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_MAX_AGE)
 def test_max_age_of_4301_digits_through_check() -> None:
     r = check(PAGE, URL, method="PUT", preflight_headers=_MAX_AGE_PREFLIGHT,
               response_headers={"Access-Control-Allow-Origin": "*"})
     assert r.ok  # a browser reads an over-long max-age as a valid (capped) lifetime or as invalid
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_MAX_AGE)
 def test_max_age_of_4301_digits_through_a_scenario(tmp_path: Path) -> None:
     doc = _doc(method="PUT")
     doc["requests"] = [*doc["requests"], *doc["requests"]]  # type: ignore[misc]
@@ -121,12 +139,16 @@ def test_max_age_of_4301_digits_through_a_scenario(tmp_path: Path) -> None:
     assert status == 0, err
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_CHAIN)
-def test_500_hop_redirect_chain_under_redirect_limit_1000() -> None:
-    hops = [f"https://h{i}.example/" for i in range(500)] + ["https://end.example/"]
+def test_redirect_limit_is_from_0_to_100() -> None:
+    with pytest.raises(InputError, match=r"redirect_limit: must be from 0 to 100"):
+        attrs.evolve(SPEC, redirect_limit=1000)
+
+
+def test_100_hop_redirect_chain_under_redirect_limit_100_is_linear() -> None:
+    hops = [f"https://h{i}.example/" for i in range(100)] + ["https://end.example/"]
     routes = Routes(tuple(Route(hops[i], 302, (("Location", hops[i + 1]), ("Access-Control-Allow-Origin", "*")))
-                          for i in range(500)) + (Route(hops[-1], 200, (("Access-Control-Allow-Origin", "*"),)),))
-    browser = Browser(PAGE, attrs.evolve(SPEC, redirect_limit=1000))
+                          for i in range(100)) + (Route(hops[-1], 200, (("Access-Control-Allow-Origin", "*"),)),))
+    browser = Browser(PAGE, attrs.evolve(SPEC, redirect_limit=100))
     started = time.monotonic()
     r = browser.fetch(hops[0], server=routes)
     assert r.status == 200 or r.failure is not None
@@ -143,7 +165,6 @@ def test_20_hop_chain_under_the_default_limit_fails_cleanly() -> None:
 
 # --- printing what was given -----------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=CLASS_PRINT)
 @pytest.mark.parametrize("argv", [
     ["run"], ["explain"], ["explain", "--format", "json"], ["explain", "--format", "markdown"]])
 def test_lone_surrogate_in_a_request_header_value_prints(tmp_path: Path, argv: list[str]) -> None:
@@ -152,7 +173,6 @@ def test_lone_surrogate_in_a_request_header_value_prints(tmp_path: Path, argv: l
     assert status in (0, 2), err
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_PRINT)
 @pytest.mark.parametrize("field", ["name", "about"])
 def test_lone_surrogate_in_name_or_about_prints(tmp_path: Path, field: str) -> None:
     doc = _doc()
@@ -162,7 +182,6 @@ def test_lone_surrogate_in_name_or_about_prints(tmp_path: Path, field: str) -> N
         assert status in (0, 2), err
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_PRINT)
 def test_lone_surrogate_in_an_unknown_field_name_prints_the_error_line(tmp_path: Path) -> None:
     doc = _doc()
     doc[SURROGATE] = 1
@@ -170,31 +189,28 @@ def test_lone_surrogate_in_an_unknown_field_name_prints_the_error_line(tmp_path:
     assert_refused(status, err, "unknown field")
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_PRINT)
 @pytest.mark.parametrize("extra", [["--url", URL + ARGV_SURROGATE], ["--url", URL, "-H", "X-A: " + ARGV_SURROGATE]])
 def test_check_with_an_undecodable_argv_byte_prints(extra: list[str]) -> None:
     status, _, err = run_cli(["check", "--page", PAGE, *extra])
     assert status in (0, 2), err
 
 
-def test_json_output_escapes_lone_surrogates(tmp_path: Path) -> None:
+def test_lone_surrogate_in_a_scenario_string_is_refused(tmp_path: Path) -> None:
     doc = _doc(headers=[["X-A", SURROGATE]])
-    status, out, _ = run_cli(["run", "--json", _scenario(tmp_path, json.dumps(doc))])
-    assert status == 0 and "\\ud800" in out
+    status, _, err = run_cli(["run", "--json", _scenario(tmp_path, json.dumps(doc))])
+    assert_refused(status, err, "$.requests[0].headers[0][1]", "lone surrogate (U+D800)")
 
 
 _NO_ACAO = ("Access to fetch at '{url}' from origin 'https://app.example' has been blocked by CORS policy: "
             "No 'Access-Control-Allow-Origin' header is present on the requested resource.")
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_DIAGNOSE)
 @pytest.mark.parametrize("json_flag", [[], ["--json"]])
 def test_explain_error_with_a_lone_surrogate(json_flag: list[str]) -> None:
     status, _, err = run_cli(["explain-error", *json_flag, _NO_ACAO.format(url=URL + SURROGATE)])
     assert status in (0, 1), err
 
 
-@pytest.mark.xfail(strict=True, reason=CLASS_REPRO)
 def test_explain_error_scenario_runs(tmp_path: Path) -> None:
     """The scenario explain-error prints must be accepted by run (here: a header value
     quoted in the message holds a control character)."""
