@@ -170,6 +170,9 @@ def element_verdict(
         xfo = (lowered_get(headers, "x-frame-options") or "").strip().lower() if failure is None else ""
         if failure is not None:
             loaded, readable, why = True, False, "error-page: " + failure.reason.value
+        elif status in (204, 205):
+            # HTML navigate: a 204 or 205 response aborts the navigation; no document, no load.
+            loaded, readable, why = False, None, f"navigation-no-content: {status}"
         elif xfo == "deny" or (xfo == "sameorigin" and not same_origin(page, final.origin)):
             loaded, readable, why = True, False, f"x-frame-options: {xfo}"
         else:
@@ -179,6 +182,9 @@ def element_verdict(
         element = ElementLoad(loaded, readable, why)
         outcome = Outcome.BASIC if readable else Outcome.OPAQUE
         failure = None
+        if not loaded:
+            outcome = Outcome.NETWORK_ERROR
+            failure = Failure(Reason.LOAD_STATUS_NOT_OK, str(status), final.href)
     else:
         essence = extract_mime_essence(headers) if failure is None else None
         if failure is not None:
@@ -187,7 +193,10 @@ def element_verdict(
             loaded, why, reason = False, f"status-not-ok: {status}", Reason.LOAD_STATUS_NOT_OK
         elif api is Api.MODULE_SCRIPT and essence not in JAVASCRIPT_MIME_TYPES:
             loaded, why, reason = False, f"mime-not-javascript: {essence}", Reason.LOAD_MIME_TYPE_MISMATCH
-        elif api is Api.STYLESHEET and essence != "text/css" and profile.stylesheet_requires_css_mime:
+        elif (api is Api.STYLESHEET and essence != "text/css" and profile.stylesheet_requires_css_mime
+              # Profile choice: without a (non-empty) Content-Type the requirement is waived.
+              and not (profile.stylesheet_missing_mime_ok
+                       and not (lowered_get(headers, "content-type") or "").strip())):
             loaded, why, reason = False, f"mime-not-css: {essence}", Reason.LOAD_MIME_TYPE_MISMATCH
         elif api is Api.IMG and not (_matches(body, _IMAGE_SIGNATURES) or essence == "image/svg+xml"):
             loaded, why, reason = False, "not-an-image", Reason.LOAD_UNDECODABLE

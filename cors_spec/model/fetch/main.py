@@ -49,10 +49,11 @@ def fetch(params: FetchParams, request: Request) -> Result:
     if t is not None:
         t.append(Step(Algorithm.POPULATE_FROM_CLIENT, "", Decision.SET,
                       (("request origin", request.origin.serialized),)))
-    # Recorded for engines that keep preflighting after redirects (a profile choice).
+    # Profile choice: engines that keep preflighting after redirects remember a request whose
+    # original headers needed a preflight (its method is judged at each hop).
     if params.profile.preflight_sticky_across_redirects:
-        request = attrs.evolve(request, initially_unsafe=not is_cors_safelisted_method(request.method)
-                               or bool(cors_unsafe_request_header_names(request.headers, params.profile)))
+        request = attrs.evolve(request, needed_preflight=bool(
+            cors_unsafe_request_header_names(request.headers, params.profile)))
     response, request = main_fetch_following(params, request)
     return main_fetch_response(params, request, block_for_destination(params, request, response))
 
@@ -149,8 +150,8 @@ def main_fetch(params: FetchParams, request: Request) -> Fetched:
     unsafe_names = cors_unsafe_request_header_names(request.headers, params.profile)
     safelisted_method = is_cors_safelisted_method(request.method)
     request = attrs.evolve(request, tainting=Tainting.CORS)
-    # Profile choice: engines that preflight every hop of a request that needed one.
-    if (params.profile.preflight_sticky_across_redirects and request.initially_unsafe
+    # Profile choice: engines that preflight every hop after one that needed a preflight.
+    if (params.profile.preflight_sticky_across_redirects and request.needed_preflight
             and request.redirect_count > 0 and not request.use_cors_preflight):
         request = attrs.evolve(request, use_cors_preflight=True)
     if t is not None:
@@ -158,6 +159,8 @@ def main_fetch(params: FetchParams, request: Request) -> Fetched:
                       (("method", request.method),)))
         t.append(Step(Algorithm.CORS_UNSAFE_NAMES, "", Decision.SET, (("names", ",".join(unsafe_names) or NONE),)))
     if request.use_cors_preflight or (request.unsafe_request and (not safelisted_method or unsafe_names)):
+        if params.profile.preflight_sticky_across_redirects:
+            request = attrs.evolve(request, needed_preflight=True)
         if t is not None:
             t.append(Step(A, "12", Decision.CHOSEN, (
                 ("branch", "cors-preflight"), ("response tainting", "cors"),
@@ -218,9 +221,11 @@ def http_fetch(params: FetchParams, request: Request, *, make_preflight: bool, u
             if t is not None:
                 t.append(Step(A, "4.4", Decision.NETWORK_ERROR, (("status", str(response.status)),)))
             return attrs.evolve(failure, status=response.status, location=response.redirect_target(request)), request
-    # 6. redirect statuses. Profile choice: without Location some engines see none.
+    # 6. redirect statuses. Profile choice: without Location some engines see none (but
+    # redirect mode "manual" still gets an opaque-redirect response in every engine).
     if response.status in REDIRECT_STATUSES and not (
-        profile.redirect_requires_location and lowered_get(response.headers, "location") is None
+        profile.redirect_requires_location and request.redirect is not Redirect.MANUAL
+        and lowered_get(response.headers, "location") is None
     ):
         if request.redirect is Redirect.ERROR:
             if t is not None:
@@ -297,6 +302,9 @@ def http_redirect_fetch(params: FetchParams, request: Request, response: Interna
         if t is not None:
             t.append(Step(A, "12", Decision.SET, (("status", str(response.status)), ("method", f"{method} -> GET"))))
         method, body = "GET", None
+        # Profile choice: an engine that keeps the Origin header the request was sent with.
+        if profile.redirect_keeps_origin_header and params.sent and params.sent[-1].origin is not None:
+            request = attrs.evolve(request, kept_origin=params.sent[-1].origin)
         # Profile choice: whether the request-body headers go.
         if profile.redirect_drops_body_headers:
             for name in REQUEST_BODY_HEADER_NAMES:
