@@ -47,6 +47,10 @@ PROFILE = attrs.evolve(
     max_age_plus_sign=True,
     element_same_origin_cors_origin=frozenset({"img", "script", "stylesheet", "module-script", "font"}),
     stylesheet_requires_css_mime=False,
+    safelisted_client_hints=(("device-memory", "decimal"), ("downlink", "decimal"), ("dpr", "decimal"),
+                             ("ect", "ect"), ("rtt", "integer"), ("save-data", "on"),
+                             ("viewport-width", "integer"), ("width", "integer")),
+    extra_forbidden_request_headers=frozenset({"user-agent"}),
 )
 
 def display(value: str) -> str:

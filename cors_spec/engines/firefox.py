@@ -45,6 +45,8 @@ PROFILE = attrs.evolve(
     range_max_value=2**64 - 1,
     empty_header_lines_ignored=True,
     preflight_same_origin_skips_cors_check=True,
+    empty_allow_origin_line_kept="canonical-spelling",
+    stylesheet_missing_mime_ok=True,
 )
 
 def display(value: str) -> str:

@@ -52,6 +52,8 @@ PROFILE = attrs.evolve(
     range_max_value=2**64 - 1,
     range_unit_case_insensitive=True,
     max_age_plus_sign=True,
+    redirect_keeps_origin_header=True,
+    stylesheet_missing_mime_ok=True,
 )
 
 def display(value: str) -> str:

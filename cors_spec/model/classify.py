@@ -139,6 +139,15 @@ def is_cors_safelisted_method(method: str) -> bool:
     return method in CORS_SAFELISTED_METHODS
 
 
+# The value grammars of Profile.safelisted_client_hints.
+_CLIENT_HINT_RES: Final = {
+    "decimal": re.compile(r"[0-9]+(?:\.[0-9]+)?"),
+    "integer": re.compile(r"[0-9]+"),
+    "ect": re.compile(r"slow-2g|2g|3g|4g"),
+    "on": re.compile(r"on"),
+}
+
+
 def is_forbidden_request_header(name: str, value: str) -> bool:
     """https://fetch.spec.whatwg.org/#forbidden-request-header"""
     lname = name.lower()
@@ -203,6 +212,11 @@ def is_cors_safelisted_request_header(name: str, value: str, profile: Profile | 
         # Profile choice: the largest number an engine's range parser takes.
         limit = None if profile is None else profile.range_max_value
         return limit is None or all(v is None or v <= limit for v in parsed)
+    if profile is not None:
+        # Profile choice: client hints an engine safelists when their value parses.
+        grammar = dict(profile.safelisted_client_hints).get(lname)
+        if grammar is not None:
+            return _CLIENT_HINT_RES[grammar].fullmatch(value.strip(" \t")) is not None
     return False
 
 

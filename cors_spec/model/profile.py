@@ -20,6 +20,11 @@ from cors_spec.model.headers import HeaderList
 
 LocationDuplicates = Literal["failure", "identical", "combined"]
 AllowOriginMultiple = Literal["comma-or-space", "comma", "lines"]
+#: The value grammar of a client-hint request header an engine safelists: a non-negative
+#: decimal number ("1.5"), a non-negative integer, an effective connection type
+#: (slow-2g, 2g, 3g, 4g) or exactly "on".
+ClientHintValue = Literal["decimal", "integer", "ect", "on"]
+EmptyAllowOriginLine = Literal["always", "canonical-spelling"]
 
 
 def _check_redirect_limit(value: object) -> None:
@@ -72,6 +77,15 @@ class Profile:
     #: when there is a body.
     xhr_upload_listener_needs_body: bool = attrs.field(
         default=False, metadata={"evidence": "xhr-upload-listener-no-body"})
+    #: Spec: no client-hint request header is CORS-safelisted. An engine's list of
+    #: (lowercased name, value grammar): such a header with a value of that grammar is
+    #: safelisted (no preflight, not in Access-Control-Request-Headers).
+    safelisted_client_hints: tuple[tuple[str, ClientHintValue], ...] = attrs.field(
+        default=(), metadata={"evidence": "diff-chromium-client-hints-safelisted"})
+    #: Spec: User-Agent is not a forbidden request-header name. Names an engine still
+    #: drops silently when script sets them (lowercased).
+    extra_forbidden_request_headers: frozenset[str] = attrs.field(
+        default=frozenset(), metadata={"evidence": "diff-chromium-user-agent-not-in-acrh"})
 
     # --- CORS-preflight fetch -----------------------------------------------------------
     #: Which failure is reported when a preflight has both a non-ok status and a failing
@@ -103,9 +117,16 @@ class Profile:
     preflight_same_origin_skips_cors_check: bool = attrs.field(
         default=False, metadata={"evidence": "diff-redirect-preflighted-put-to-page-origin"})
     #: Spec: header lines with empty values take part in combining ("", "true" is ", true").
-    #: True: empty lines are dropped (Access-Control-Allow-Origin excepted).
+    #: True: an empty line is dropped when another line of that name has a value (a name
+    #: whose lines are all empty stays, with an empty value, and script sees it);
+    #: Access-Control-Allow-Origin lines as ``empty_allow_origin_line_kept`` says.
     empty_header_lines_ignored: bool = attrs.field(
         default=False, metadata={"evidence": "diff-acac-true-and-empty-line"})
+    #: With ``empty_header_lines_ignored``: when an empty Access-Control-Allow-Origin line
+    #: is kept anyway. "always"; "canonical-spelling": only when every
+    #: Access-Control-Allow-Origin line is spelled exactly so (another case drops it).
+    empty_allow_origin_line_kept: EmptyAllowOriginLine = attrs.field(
+        default="always", metadata={"evidence": "diff-firefox-acao-empty-line-name-case"})
     #: Spec: the preflight after a tainting redirect carries `Origin: null` like the request
     #: itself. False: it carries the page's origin, is checked against it and cached under
     #: it.
@@ -177,6 +198,10 @@ class Profile:
     #: HTML: a stylesheet whose Content-Type is not text/css fails to load. False: it loads.
     stylesheet_requires_css_mime: bool = attrs.field(
         default=True, metadata={"evidence": "element-stylesheet-text-plain-error"})
+    #: HTML: a stylesheet without a Content-Type (or with an empty one) is not text/css and
+    #: fails. True: the text/css requirement applies only when a MIME type is given.
+    stylesheet_missing_mime_ok: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-stylesheet-without-content-type-loads"})
     #: CSS Fonts: font loads are CORS requests. False: fetched like a no-cors load (no
     #: Origin; a cross-origin font loads without Access-Control-Allow-Origin).
     font_cors: bool = attrs.field(default=True, metadata={"evidence": "element-font-cross-origin-no-acao-error"})
@@ -185,7 +210,9 @@ class Profile:
     #: HTTP-redirect fetch step 7: redirect count at which fetch gives up (spec: 20).
     redirect_limit: int = attrs.field(default=20, validator=lambda _s, _a, v: _check_redirect_limit(v))
     #: Spec: a redirect status is a redirect even without Location (redirect: "error" fails
-    #: on it). True: without Location it is an ordinary response.
+    #: on it). True: without Location it is an ordinary response in redirect modes "follow"
+    #: and "error"; with "manual" it is still an opaque-redirect response (every engine,
+    #: diff-manual-redirect-without-location).
     redirect_requires_location: bool = attrs.field(
         default=False, metadata={"evidence": "redirect-mode-error-without-location"})
     #: Two Location lines. Spec: failure. "identical": fine when the values are equal;
@@ -200,12 +227,19 @@ class Profile:
     #: (Content-Type...). False: they stay.
     redirect_drops_body_headers: bool = attrs.field(
         default=True, metadata={"evidence": "redirect-301-post-becomes-get"})
+    #: Spec: the Origin header is appended afresh at every hop, so a same-origin GET made by
+    #: a redirect that changed the method carries none. True: the Origin sent with the
+    #: request before the method changed stays on it.
+    redirect_keeps_origin_header: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-webkit-origin-kept-after-method-change"})
     #: Step 13: a hop to another origin deletes Authorization. False: it stays.
     redirect_drops_authorization: bool = attrs.field(
         default=True, metadata={"evidence": "redirect-authorization-dropped-cross-origin"})
     #: Spec: after a redirect, main fetch decides afresh whether a preflight is needed.
-    #: True: a request whose original method or headers needed one is preflighted at
-    #: every cross-origin hop.
+    #: True: every cross-origin hop after a redirect is preflighted when the request's
+    #: original headers needed a preflight or an earlier hop did (even after a 303 made it
+    #: a GET); a method that needed one no longer counts once a redirect made it GET before
+    #: any preflight (diff-sticky-preflight-not-after-303).
     preflight_sticky_across_redirects: bool = attrs.field(
         default=False, metadata={"evidence": "redirect-303-put-becomes-get"})
     #: Spec: the CORS check on a redirect response uses the request's credentials mode.

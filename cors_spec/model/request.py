@@ -122,7 +122,8 @@ class Request:
     destination: Destination = Destination.EMPTY
     unsafe_request: bool = True  # set by the Request constructor and XHR
     use_cors_preflight: bool = False  # XHR upload listeners
-    initially_unsafe: bool = False  # its original method or headers needed a preflight
+    needed_preflight: bool = False  # its headers or a hop needed a preflight (sticky engines)
+    kept_origin: str | None = None  # an Origin header a method-changing redirect kept
     referrer_policy: ReferrerPolicy = ReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN
     tainting: Tainting = Tainting.BASIC
     redirect_count: int = 0

@@ -100,9 +100,18 @@ def received_header_list(params: FetchParams, headers: HeaderList) -> LoweredHea
     case-insensitive: they are lowercased once here, as Headers iteration shows them.
     """
     received = lowercased((n, v.strip(" \t")) for n, v in headers)
-    if params.profile.empty_header_lines_ignored:
-        # Profile choice: an engine that drops empty lines when combining.
-        received = lowercased(h for h in received if h[1] or h[0] == "access-control-allow-origin")
+    profile = params.profile
+    if profile.empty_header_lines_ignored:
+        # Profile choice: an engine that drops an empty line when another line of that name
+        # has a value (a name with only empty lines stays), and keeps empty
+        # Access-Control-Allow-Origin lines always or only when every such line is spelled
+        # exactly so.
+        with_value = {n for n, v in received if v}
+        acao = "access-control-allow-origin"
+        keep_acao = profile.empty_allow_origin_line_kept == "always" or all(
+            n == "Access-Control-Allow-Origin" for n, _ in headers if n.lower() == acao)
+        received = lowercased(h for h in received
+                              if h[1] or h[0] not in with_value or (h[0] == acao and keep_acao))
     return received
 
 
@@ -121,7 +130,9 @@ def append_request_origin_header(params: FetchParams, request: Request) -> str |
     if request.method in ("GET", "HEAD"):
         if request.mode is Mode.CORS and request.api.value in params.profile.element_same_origin_cors_origin:
             return serialized
-        return None
+        # Profile choice: an Origin header kept by a redirect that made the method GET
+        # (redirect_keeps_origin_header).
+        return request.kept_origin
     if request.mode is not Mode.CORS:
         policy = request.referrer_policy
         url = request.current_url
