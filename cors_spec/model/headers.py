@@ -76,14 +76,17 @@ def sort_and_combine(headers: HeaderList) -> HeaderList:
 
     https://fetch.spec.whatwg.org/#concept-header-list-sort-and-combine
     """
+    # One pass into name -> values, then the names sorted: O(n log n) in the lines.
+    by_name: dict[str, list[str]] = {}
+    for n, v in headers:
+        by_name.setdefault(n.lower(), []).append(v)
     out: list[tuple[str, str]] = []
-    for lname in sorted({n.lower() for n, _ in headers}):
+    for lname in sorted(by_name):
+        values = by_name[lname]
         if lname == "set-cookie":
-            out.extend((lname, v) for n, v in headers if n.lower() == lname)
+            out.extend((lname, v) for v in values)
         else:
-            value = header_get(headers, lname)
-            assert value is not None
-            out.append((lname, value))
+            out.append((lname, values[0] if len(values) == 1 else ", ".join(values)))
     return tuple(out)
 
 
