@@ -1,6 +1,6 @@
 """A seeded mutation fuzzer for every input edge of ``cors_spec``.
 
-    python3 tools/fuzz.py --inputs N --seed S [--target scenario|intent|message|api|all] [--jobs J]
+    python3 tools/fuzz.py --inputs N --seed S [--target scenario|intent|message|api|har|all] [--jobs J]
                           [--timeout 2] [--report out.json] [--save-dir DIR] [--root DIR]
     python3 tools/fuzz.py --inputs 1000000 --time-limit 3600 ...      # as many as fit in an hour
     python3 tools/fuzz.py --replay TARGET:INDEX --seed S [--save-dir DIR]   # one input again
@@ -20,6 +20,7 @@ Targets:
   message   a pasted console message through ``cors-spec explain-error`` (and the
             scenario it prints through ``cors-spec run``)
   api       ``check()``, ``Browser.fetch/xhr/load`` sequences, and ``cors-spec check`` argv
+  har       a HAR file of tests/fixtures/har (every recorder), mutated, through ``cors-spec har``
 
 Each input runs in a worker process, in-process through ``cors_spec.cli.main`` with
 standard streams that encode strictly as UTF-8 (as a terminal does), or through the API.
@@ -55,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-TARGETS = ("scenario", "intent", "message", "api")
+TARGETS = ("scenario", "intent", "message", "api", "har")
 #: Outcomes that are findings (a worker that died is a "crash"; a bug of this tool a "generator-error").
 BAD = ("traceback", "hang", "crash", "generator-error")
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,8 @@ class Seeds:
     scenario_texts: list[bytes] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     intents: list[str] = field(default_factory=list)  # TOML texts
+    hars: list[tuple[str, Any]] = field(default_factory=list)  # (name, decoded JSON) of tests/fixtures/har
+    har_texts: list[bytes] = field(default_factory=list)
 
     @classmethod
     def load(cls, root: Path) -> Seeds:
@@ -92,6 +95,10 @@ class Seeds:
         for p in sorted((root / "tests" / "oracle_bugs" / "apps").glob("*.toml")):
             s.intents.append(p.read_text(encoding="utf-8"))
         s.intents.extend(_BUILTIN_INTENTS)
+        for p in sorted((root / "tests" / "fixtures" / "har").glob("*/*.har")):
+            raw = p.read_bytes()
+            s.har_texts.append(raw)
+            s.hars.append((p.name, json.loads(raw.decode("utf-8-sig"))))
         if not s.scenarios:
             raise SystemExit(f"fuzz: no seed scenarios under {root} (spec_traces/, examples/)")
         if not s.messages:
@@ -436,7 +443,26 @@ def make_case(seeds: Seeds, seed: int, target: str, index: int) -> Case:
         return _intent_case(rng, seeds, index)
     if target == "message":
         return _message_case(rng, seeds, index)
+    if target == "har":
+        return _har_case(rng, seeds, index)
     return _api_case(rng, index)
+
+
+def _har_case(rng: random.Random, seeds: Seeds, index: int) -> Case:
+    """A HAR from tests/fixtures/har (DevTools, Playwright, BiDi, Web Inspector), mutated."""
+    if not seeds.hars:
+        raise SystemExit("fuzz: no seed HAR files under tests/fixtures/har")
+    _name, doc = rng.choice(seeds.hars)
+    if rng.random() < 0.25:
+        raw = mutate_bytes(rng, rng.choice(seeds.har_texts), seeds.har_texts[:8])
+        kind = "bytes"
+    else:
+        doc = mutate_json(rng, doc)
+        raw = dump_json(rng, doc)
+        kind = "json"
+    argv = ["har", *(["--json"] if rng.random() < 0.5 else []),
+            "--profile", rng.choice(("auto", "auto", "spec", "chromium", "firefox", "webkit")), "{dir}/f.har"]
+    return Case("har", index, f"har:{kind}", argv, {"f.har": raw})
 
 
 def _scenario_case(rng: random.Random, seeds: Seeds, index: int) -> Case:
