@@ -13,8 +13,9 @@ from pathlib import Path
 
 import attrs
 
-from cors_spec.engines import masked, render
+from cors_spec.engines import PROFILES, masked, render
 from cors_spec.errors import InputError
+from cors_spec.model.profile import FIELD_EVIDENCE, SPEC, Profile
 from cors_spec.model.response import Result
 from cors_spec.scenario.format import Scenario, observation, run_scenario
 
@@ -134,13 +135,16 @@ def _console_check(
 
 
 def compare(
-    record: Mapping[str, object], scenarios: Mapping[str, Scenario], known: Sequence[KnownDifference] = ()
+    record: Mapping[str, object], scenarios: Mapping[str, Scenario], known: Sequence[KnownDifference] = (),
+    profile_override: Profile | None = None,
 ) -> EngineReport:
-    """Compare one engine's record with the model under that engine's profile."""
+    """Compare one engine's record with the model under that engine's profile (or under
+    ``profile_override``, a variant of it; console lines still follow the engine's catalogue)."""
     engine = str(record.get("engine", ""))
     if engine not in ENGINE_PROFILES:
         raise InputError("engine", "must be one of " + ", ".join(ENGINE_PROFILES), engine)
     profile = ENGINE_PROFILES[engine]
+    model_profile: str | Profile = profile if profile_override is None else profile_override
     compared = agreeing = 0
     disagreements: list[Disagreement] = []
     not_run: list[tuple[str, str]] = []
@@ -152,7 +156,7 @@ def compare(
         observed = run.get("observations") or []
         if name not in scenarios:
             continue
-        results = run_scenario(scenarios[name], profile)
+        results = run_scenario(scenarios[name], model_profile)
         if len(observed) != len(results):
             not_run.append((name, "; ".join(map(str, run.get("errors") or ["no observations"]))))
             continue
@@ -201,3 +205,108 @@ def render_report(reports: Sequence[EngineReport]) -> str:
         for name, why in r.not_run:
             lines.append(f"\n[{r.engine}] {name}: not run by the harness: {why}")
     return "\n".join(lines)
+
+
+#: Drift statuses of a profile field.
+HOLDS, NO_LONGER_HOLDS, NOT_CHECKABLE, NO_GOLDEN, NOT_RUN = (
+    "holds", "no-longer-holds", "not-checkable", "evidence-golden-missing", "not-run")
+
+
+@attrs.frozen
+class FieldDrift:
+    """Whether one profile field still holds in the engine build measured."""
+
+    field: str
+    evidence: str  # a golden's name, or "source"
+    value: object  # the engine profile's value
+    status: str  # HOLDS, NO_LONGER_HOLDS, NOT_CHECKABLE, NO_GOLDEN or NOT_RUN
+    #: For NO_LONGER_HOLDS: the evidence golden agrees once the field takes the spec's value
+    #: (the engine now follows the standard here).
+    spec_value_agrees: bool = False
+    differences: tuple[Disagreement, ...] = ()
+
+
+@attrs.frozen
+class DriftReport:
+    engine: str
+    version: str  # the build measured
+    verified_against: str  # the build the profile names
+    fields: tuple[FieldDrift, ...]
+
+    @property
+    def same_build(self) -> bool:
+        return bool(self.version) and self.version in self.verified_against
+
+    @property
+    def drifted(self) -> tuple[FieldDrift, ...]:
+        return tuple(f for f in self.fields if f.status == NO_LONGER_HOLDS)
+
+
+def evidence_goldens() -> set[str]:
+    """The goldens named as evidence of a profile field."""
+    return {g for g in FIELD_EVIDENCE.values() if g != "source"}
+
+
+def drift(record: Mapping[str, object], scenarios: Mapping[str, Scenario]) -> DriftReport:
+    """Which of the engine profile's fields its evidence goldens still show in ``record``.
+
+    A field holds when its evidence golden's live observations agree with the model under
+    the engine's profile (console lines aside); when they do not, the field no longer holds,
+    and ``spec_value_agrees`` says whether the standard's value for the field would agree.
+    """
+    report = compare(record, scenarios)
+    engine = report.engine
+    prof = PROFILES[ENGINE_PROFILES[engine]]
+    not_run = {n for n, _ in report.not_run}
+    runs = record.get("scenarios")
+    ran = {str(r["name"]) for r in runs if isinstance(r, Mapping)} if isinstance(runs, list) else set()
+    fields: list[FieldDrift] = []
+    for name, golden in sorted(FIELD_EVIDENCE.items()):
+        value = getattr(prof, name)
+        if golden == "source":
+            fields.append(FieldDrift(name, golden, value, NOT_CHECKABLE))
+            continue
+        if golden not in scenarios:
+            fields.append(FieldDrift(name, golden, value, NO_GOLDEN))
+            continue
+        if golden in not_run or golden not in ran:
+            fields.append(FieldDrift(name, golden, value, NOT_RUN))
+            continue
+        diffs = tuple(d for d in report.disagreements if d.scenario == golden and set(d.fields) - {"console"})
+        if not diffs:
+            fields.append(FieldDrift(name, golden, value, HOLDS))
+            continue
+        spec_agrees = False
+        if getattr(SPEC, name) != value:
+            variant = attrs.evolve(prof, **{name: getattr(SPEC, name)})
+            alt = compare(record, {golden: scenarios[golden]}, (), variant)
+            spec_agrees = alt.compared > 0 and not any(set(d.fields) - {"console"} for d in alt.disagreements)
+        fields.append(FieldDrift(name, golden, value, NO_LONGER_HOLDS, spec_agrees, diffs))
+    return DriftReport(engine, report.version, prof.verified_against, tuple(fields))
+
+
+def render_drift(reports: Sequence[DriftReport]) -> str:
+    """The drift report, for people."""
+    lines: list[str] = []
+    for r in reports:
+        build = "the build the profile was verified against" if r.same_build else "a NEWER/OTHER build"
+        lines += [f"{r.engine}: measured {r.version or '(unknown)'}; profile verified against "
+                  f"{r.verified_against} ({build})"]
+        counts = {s: sum(1 for f in r.fields if f.status == s)
+                  for s in (HOLDS, NO_LONGER_HOLDS, NOT_CHECKABLE, NO_GOLDEN, NOT_RUN)}
+        lines.append("  " + ", ".join(f"{s}: {n}" for s, n in counts.items()))
+        for f in r.fields:
+            if f.status == HOLDS:
+                continue
+            extra = ""
+            if f.status == NO_LONGER_HOLDS:
+                extra = ("; the spec's value agrees: the engine now follows the standard here"
+                         if f.spec_value_agrees else "")
+                extra += "; differs: " + "; ".join(
+                    f"request {d.request} " + ", ".join(sorted(set(d.fields) - {"console"})) for d in f.differences)
+            why = {NOT_CHECKABLE: "evidence is the engine's source (not checkable by a short run)",
+                   NO_GOLDEN: f"evidence golden {f.evidence} not among the scenarios given",
+                   NOT_RUN: f"evidence golden {f.evidence} was not run"}.get(f.status, f"golden {f.evidence}")
+            lines.append(f"  {f.status:<24} {f.field} = {f.value!r}: {why}{extra}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
