@@ -3,9 +3,11 @@
     python3 tools/gen_conformance_doc.py          # write docs/conformance.md
     python3 tools/gen_conformance_doc.py --check  # exit 1 if it is out of date
 
-Tables come from cors_spec's profiles (fields, values, evidence) and from
-conformance/observed/*.json compared with the model (the agreement table); the prose is
-below in this file.
+Tables come from cors_spec's profiles (fields, values, evidence), from
+conformance/observed/*.json compared with the model (the agreement table), and from
+conformance/generated-summary.json (written by `cors-spec conformance --generate N --seed S
+--engine all --summary conformance/generated-summary.json`: the generated-run agreement); the
+prose is below in this file.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import attrs
 from cors_spec import PROFILES, SPEC_COMMIT, Profile
 from cors_spec.model.profile import FIELD_EVIDENCE
 from cors_spec.model.spec import SPEC_DATE
-from cors_spec.scenario.conformance import compare, load_known_differences
+from cors_spec.scenario.conformance import EngineReport, compare, load_known_differences
 from cors_spec.scenario.format import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,6 +142,7 @@ def render() -> str:
         lines.append(f"| {engine} | {r.version} | {r.compared} | {r.agreeing} | "
                      f"{len(r.disagreements) - len(r.unexplained)} | {len(r.unexplained)} | {len(r.false_allows)} | "
                      f"{len(r.not_run)} |")
+    lines += _generated_table(reports)
     lines += ["", "### Known differences", "", "| engine | scenario | request | why |", "|---|---|---|---|"]
     for k in known:
         lines.append(f"| {k.engine} | `{k.scenario}` | {'all' if k.request is None else k.request} | "
@@ -149,6 +152,42 @@ def render() -> str:
     lines += [f"- `{n}`: {w}" for n, w in not_run] or ["(none)"]
     lines.append(PROSE)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _generated_table(reports: list[EngineReport]) -> list[str]:
+    """The goldens' agreement beside the generated run's (conformance/generated-summary.json)."""
+    path = ROOT / "conformance" / "generated-summary.json"
+    if not path.exists():
+        return []
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    lines = ["", "### Goldens and generated scenarios", "",
+             f"The goldens were written by hand; {summary['generated']} scenarios from `harness/generate.py`"
+             f" (seed {summary['seed']}) try what a hand does not think of. Both run live, compared request by"
+             " request on every observable (outcome, status, readable headers, redirected, URL, every request"
+             " sent with its `Origin` / `Access-Control-Request-Method` / `-Headers`; for element loads what"
+             " went on the wire, whether it loaded and the read probe); console lines are not counted here."
+             " Regenerate with `cors-spec conformance --generate "
+             f"{summary['generated']} --seed {summary['seed']} --engine all --summary"
+             " conformance/generated-summary.json`.", "",
+             "| engine | goldens: agreeing / compared | generated: version | generated: agreeing / compared |"
+             " false allows (goldens / generated) |",
+             "|---|---|---|---|---|"]
+    for r in reports:
+        g = summary["engines"].get(r.engine)
+        if g is None:
+            continue
+        observable = [d for d in r.disagreements if set(d.fields) - {"console"}]
+        golden_pct = 100.0 * (r.compared - len(observable)) / r.compared if r.compared else 0.0
+        lines.append(f"| {r.engine} | {r.compared - len(observable)} / {r.compared} ({golden_pct:.2f} %) | "
+                     f"{g['version']} | {g['requests_agreeing']} / {g['requests_compared']} "
+                     f"({g['agreement_pct']:.2f} %) | {len(r.false_allows)} / {g['false_allows']} |")
+    classes = summary.get("classes", [])
+    if classes:
+        lines += ["", "Classes of differences in the generated run (engine, fields that differ, api; how many"
+                  " requests):", ""]
+        lines += [f"- `{c['signature']}`: {c['count']}" + (f", {c['false_allows']} false allow(s)"
+                                                            if c["false_allows"] else "") for c in classes]
+    return lines
 
 
 def main() -> int:
