@@ -253,3 +253,14 @@ def test_generate_shrink_writes_golden_candidates(fake_harness: _FakeGenerated, 
     assert len(scenario.requests) == 1  # shrunk to the one request that differs
     [obs] = golden["expect"]["profiles"]["webkit"]["observations"]
     assert obs["outcome"] == "network-error" and golden["expect"]["observations"][0]["outcome"] == "cors"
+
+
+def test_load_dependent_console_lines_are_not_compared() -> None:
+    """Chromium's fallback-font notice comes with a slow machine, not with CORS."""
+    record = json.loads((ROOT / "conformance" / "observed" / "chromium.json").read_text())
+    run = next(r for r in record["scenarios"] if r["name"] == "element-font-cross-origin-no-acao-error")
+    run["console"] = ["Slow network is detected. See https://www.chromestatus.com/feature/5636954674692096 for "
+                      "more details. Fallback font will be used while loading: http://b.test/f.woff2",
+                      *[line for line in run["console"] if not line.startswith("Slow network")]]
+    report = compare({**record, "scenarios": [run]}, SCENARIOS, KNOWN)
+    assert report.console_compared == report.console_agreeing == 1 and not report.disagreements
