@@ -51,6 +51,8 @@ PROFILE = attrs.evolve(
                              ("ect", "ect"), ("rtt", "integer"), ("save-data", "on"),
                              ("viewport-width", "integer"), ("width", "integer")),
     extra_forbidden_request_headers=frozenset({"user-agent"}),
+    redirect_drops_client_hints=True,
+    empty_location="absent",
 )
 
 def display(value: str) -> str:

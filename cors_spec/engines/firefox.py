@@ -47,6 +47,7 @@ PROFILE = attrs.evolve(
     preflight_same_origin_skips_cors_check=True,
     empty_allow_origin_line_kept="canonical-spelling",
     stylesheet_missing_mime_ok=True,
+    svg_image_requires_ok_status=True,
 )
 
 def display(value: str) -> str:

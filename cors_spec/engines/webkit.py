@@ -54,6 +54,8 @@ PROFILE = attrs.evolve(
     max_age_plus_sign=True,
     redirect_keeps_origin_header=True,
     stylesheet_missing_mime_ok=True,
+    redirect_cross_origin_delete_becomes_get=True,
+    empty_location="failure",
 )
 
 def display(value: str) -> str:

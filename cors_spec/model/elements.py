@@ -198,6 +198,10 @@ def element_verdict(
               and not (profile.stylesheet_missing_mime_ok
                        and not (lowered_get(headers, "content-type") or "").strip())):
             loaded, why, reason = False, f"mime-not-css: {essence}", Reason.LOAD_MIME_TYPE_MISMATCH
+        elif (api is Api.IMG and essence == "image/svg+xml" and not _ok(status)
+              # Profile choice: an engine that refuses an SVG image with a status not ok.
+              and profile.svg_image_requires_ok_status):
+            loaded, why, reason = False, f"status-not-ok: {status}", Reason.LOAD_STATUS_NOT_OK
         elif api is Api.IMG and not (_matches(body, _IMAGE_SIGNATURES) or essence == "image/svg+xml"):
             loaded, why, reason = False, "not-an-image", Reason.LOAD_UNDECODABLE
         elif api is Api.FONT and not _matches(body, _FONT_SIGNATURES):

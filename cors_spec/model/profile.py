@@ -25,6 +25,7 @@ AllowOriginMultiple = Literal["comma-or-space", "comma", "lines"]
 #: (slow-2g, 2g, 3g, 4g) or exactly "on".
 ClientHintValue = Literal["decimal", "integer", "ect", "on"]
 EmptyAllowOriginLine = Literal["always", "canonical-spelling"]
+EmptyLocation = Literal["url", "absent", "failure"]
 
 
 def _check_redirect_limit(value: object) -> None:
@@ -198,6 +199,10 @@ class Profile:
     #: HTML: a stylesheet whose Content-Type is not text/css fails to load. False: it loads.
     stylesheet_requires_css_mime: bool = attrs.field(
         default=True, metadata={"evidence": "element-stylesheet-text-plain-error"})
+    #: HTML: an image is decoded whatever the response's status. True: an SVG image
+    #: (image/svg+xml) whose status is not ok fails to load.
+    svg_image_requires_ok_status: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-firefox-svg-image-not-ok-status"})
     #: HTML: a stylesheet without a Content-Type (or with an empty one) is not text/css and
     #: fails. True: the text/css requirement applies only when a MIME type is given.
     stylesheet_missing_mime_ok: bool = attrs.field(
@@ -215,6 +220,12 @@ class Profile:
     #: diff-manual-redirect-without-location).
     redirect_requires_location: bool = attrs.field(
         default=False, metadata={"evidence": "redirect-mode-error-without-location"})
+    #: An empty Location value. Spec "url": it parses (relative to the current URL) as
+    #: that URL, so the redirect is followed (to itself). "absent": as if there were no
+    #: Location (the 3xx is the response); "failure": a network error. Only for redirect
+    #: mode "follow" (with "manual" every engine gives an opaque-redirect response).
+    empty_location: EmptyLocation = attrs.field(
+        default="url", metadata={"evidence": "diff-empty-location-followed"})
     #: Two Location lines. Spec: failure. "identical": fine when the values are equal;
     #: "combined": the combined value "a, b" is parsed as one URL.
     location_duplicates: LocationDuplicates = attrs.field(
@@ -228,10 +239,20 @@ class Profile:
     redirect_drops_body_headers: bool = attrs.field(
         default=True, metadata={"evidence": "redirect-301-post-becomes-get"})
     #: Spec: the Origin header is appended afresh at every hop, so a same-origin GET made by
-    #: a redirect that changed the method carries none. True: the Origin sent with the
-    #: request before the method changed stays on it.
+    #: a redirect that changed the method carries none. True: when that redirect stays on
+    #: the same origin, the Origin sent before the method changed stays on the request
+    #: (until a hop to another origin).
     redirect_keeps_origin_header: bool = attrs.field(
         default=False, metadata={"evidence": "diff-webkit-origin-kept-after-method-change"})
+    #: Spec: step 12 changes the method only for 301/302 with POST and 303. True: a DELETE
+    #: redirected to another origin (any redirect status) becomes a GET without a body.
+    redirect_cross_origin_delete_becomes_get: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-webkit-delete-cross-origin-redirect-becomes-get"})
+    #: Spec: a redirect keeps the request's headers (step 13 aside). True: a hop to another
+    #: origin deletes the client-hint headers of ``safelisted_client_hints`` (the engine
+    #: sets them per origin).
+    redirect_drops_client_hints: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-chromium-client-hints-dropped-on-redirect"})
     #: Step 13: a hop to another origin deletes Authorization. False: it stays.
     redirect_drops_authorization: bool = attrs.field(
         default=True, metadata={"evidence": "redirect-authorization-dropped-cross-origin"})

@@ -258,12 +258,17 @@ def http_redirect_fetch(params: FetchParams, request: Request, response: Interna
             location = lines[:1]
         elif policy == "combined":
             location = [", ".join(lines)]
+    # Profile choice: what an empty Location means (spec: the current URL, followed).
+    empty = isinstance(location, list) and len(location) == 1 and not location[0].strip()
+    if empty and profile.empty_location == "absent":
+        location = None
     # 4. none: the redirect response itself is the response
     if location is None:
         if t is not None:
             t.append(Step(Algorithm.LOCATION_URL, "2", Decision.RETURNED, (("location", ABSENT),)))
         return response, request
-    location_url = None if location is FAILURE else parse_url(location[0], current.href)
+    location_url = None if location is FAILURE or (empty and profile.empty_location == "failure") \
+        else parse_url(location[0], current.href)
     # 5. failure
     if location_url is None:
         value = lowered_get(response.headers, "location") or ""
@@ -295,22 +300,32 @@ def http_redirect_fetch(params: FetchParams, request: Request, response: Interna
                           (("location", location_url.href),)))
         return Failure(Reason.REDIRECT_CONTAINS_CREDENTIALS, location_url.href, current.href), request
     method, body, headers = request.method, request.body, request.headers
-    # 12. 301/302 turn POST into GET; 303 turns anything but GET/HEAD into GET
+    cross_hop = not same_origin(current.origin, location_url.origin)
+    # 12. 301/302 turn POST into GET; 303 turns anything but GET/HEAD into GET (Profile
+    # choice: an engine that also turns a DELETE sent to another origin into GET)
     if (response.status in (301, 302) and method == "POST") or (
         response.status == 303 and method not in ("GET", "HEAD")
-    ):
+    ) or (profile.redirect_cross_origin_delete_becomes_get and cross_hop and method == "DELETE"):
         if t is not None:
             t.append(Step(A, "12", Decision.SET, (("status", str(response.status)), ("method", f"{method} -> GET"))))
         method, body = "GET", None
         # Profile choice: an engine that keeps the Origin header the request was sent with.
-        if profile.redirect_keeps_origin_header and params.sent and params.sent[-1].origin is not None:
+        if (profile.redirect_keeps_origin_header and not cross_hop and params.sent
+                and params.sent[-1].origin is not None):
             request = attrs.evolve(request, kept_origin=params.sent[-1].origin)
         # Profile choice: whether the request-body headers go.
         if profile.redirect_drops_body_headers:
             for name in REQUEST_BODY_HEADER_NAMES:
                 headers = header_delete(headers, name)
+    if cross_hop:
+        if request.kept_origin is not None:
+            request = attrs.evolve(request, kept_origin=None)
+        # Profile choice: an engine that sets client hints per origin deletes them.
+        if profile.redirect_drops_client_hints:
+            for name, _ in profile.safelisted_client_hints:
+                headers = header_delete(headers, name)
     # 13. another origin: Authorization goes (Profile choice: some engines keep it)
-    if not same_origin(current.origin, location_url.origin) and profile.redirect_drops_authorization:
+    if cross_hop and profile.redirect_drops_authorization:
         for name in CORS_NON_WILDCARD_NAMES:
             if t is not None and header_get(headers, name) is not None:
                 t.append(Step(A, "13", Decision.DROPPED, (("header", name),)))
