@@ -69,6 +69,12 @@ class Scenario:
 
 #: The largest ``after`` (and Browser.advance): 2^31 seconds, as max-age saturates (RFC 9111 1.2.2).
 MAX_SECONDS = 2**31
+#: A scenario's limits (docs/limits.md): requests, routes, and per header list its lines
+#: and bytes (a browser refuses a response header block over 256 KiB).
+MAX_REQUESTS = 1000
+MAX_ROUTES = 1000
+MAX_HEADER_LINES = 20_000
+MAX_HEADER_BYTES = 256 * 1024
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -113,6 +119,10 @@ class _Checker:
     def pairs(self, value: object, path: str, *, wire: bool) -> HeaderList:
         if not isinstance(value, list):
             raise self.fail(path, "must be a list of [name, value] pairs", value)
+        if len(value) > MAX_HEADER_LINES:
+            raise self.fail(path, f"holds {len(value):,} headers; a list holds at most {MAX_HEADER_LINES:,} "
+                            "(the header limit)")
+        size = 0
         out: list[tuple[str, str]] = []
         for i, pair in enumerate(value):
             p = f"{path}[{i}]"
@@ -132,6 +142,10 @@ class _Checker:
                     raise self.fail(p + "[1]", "a response header value cannot contain NUL, CR, LF or "
                                     "characters above U+00FF (write each byte as one character "
                                     f"U+0000-U+00FF); found U+{ord(bad):04X}", val)
+            size += len(name) + len(val) + 4  # "name: value\r\n"
+            if size > MAX_HEADER_BYTES:
+                raise self.fail(path, f"is over {MAX_HEADER_BYTES // 1024} KiB of headers (names, values and 4 "
+                                "bytes a line: the header limit)")
             out.append((name, val))
         return tuple(out)
 
@@ -150,10 +164,16 @@ def parse_scenario(data: object, file: str = "<scenario>") -> Scenario:
     raw_requests = top["requests"]
     if not isinstance(raw_requests, list) or not raw_requests:
         raise c.fail("$.requests", "must be a non-empty list of requests", raw_requests)
+    if len(raw_requests) > MAX_REQUESTS:
+        raise c.fail("$.requests", f"holds {len(raw_requests):,} requests; a scenario makes at most "
+                     f"{MAX_REQUESTS:,} (the request limit)")
     requests = tuple(_parse_request(c, r, f"$.requests[{i}]", page_base) for i, r in enumerate(raw_requests))
     raw_server = top.get("server", [])
     if not isinstance(raw_server, list):
         raise c.fail("$.server", "must be a list of routes", raw_server)
+    if len(raw_server) > MAX_ROUTES:
+        raise c.fail("$.server", f"holds {len(raw_server):,} routes; a scenario has at most {MAX_ROUTES:,} "
+                     "(the route limit)")
     routes = tuple(_parse_route(c, r, f"$.server[{i}]") for i, r in enumerate(raw_server))
     return Scenario(name, page, requests, Routes(routes), about, file, top)
 

@@ -231,3 +231,29 @@ def test_explain_error_scenario_runs(tmp_path: Path) -> None:
 def test_check_with_a_bad_page_raises_input_error() -> None:
     with pytest.raises(InputError):
         check("not an origin", URL)
+
+
+@pytest.mark.parametrize(("field", "count", "needle"), [
+    ("requests", 1001, "the request limit"), ("server", 1001, "the route limit")])
+def test_scenario_count_limits(tmp_path: Path, field: str, count: int, needle: str) -> None:
+    doc = _doc()
+    item = {"url": URL} if field == "requests" else {"url": URL, "headers": []}
+    doc[field] = [item] * count
+    status, _, err = run_cli(["run", _scenario(tmp_path, json.dumps(doc))])
+    assert_refused(status, err, f"$.{field}", needle)
+
+
+@pytest.mark.parametrize(("lines", "value"), [(20_001, "v"), (300, "v" * 1000)])
+def test_scenario_header_limits(tmp_path: Path, lines: int, value: str) -> None:
+    doc = _doc(headers=[["X-A", value]] * lines)
+    status, _, err = run_cli(["run", _scenario(tmp_path, json.dumps(doc))])
+    assert_refused(status, err, "$.requests[0].headers", "the header limit")
+
+
+def test_intent_and_har_share_the_file_limits(tmp_path: Path) -> None:
+    (tmp_path / "i.json").write_text('{"max_age": NaN}', encoding="utf-8")
+    status, _, err = run_cli(["audit", "fuzzapp:app", "--intent", str(tmp_path / "i.json")])
+    assert_refused(status, err, "i.json", "NaN is not a JSON number")
+    (tmp_path / "f.har").write_text('{"log": ' * 100 + "}" * 100, encoding="utf-8")
+    status, _, err = run_cli(["har", str(tmp_path / "f.har")])
+    assert_refused(status, err, "f.har", "nested deeper than 64 levels")
