@@ -197,6 +197,11 @@ def is_cors_safelisted_request_header(name: str, value: str, profile: Profile | 
                     and stripped.count(";") >= 2):
                 return False
         essence = mime_type_essence(value)
+        if profile is not None and profile.content_type_safelist_extracts:
+            # Profile choice: the essence "extract a MIME type" finds (the last type listed).
+            listed = [e for e in (mime_type_essence(item) for item in get_decode_split(value))
+                      if e is not None and e != "*/*"]
+            essence = listed[-1] if listed else None
         return essence in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
