@@ -48,7 +48,7 @@ PROFILE = attrs.evolve(
     empty_allow_origin_line_kept="canonical-spelling",
     stylesheet_missing_mime_ok=True,
     svg_image_requires_ok_status=True,
-    content_type_safelist_extracts=True,
+    content_type_list_unsafe=True,
 )
 
 def display(value: str) -> str:

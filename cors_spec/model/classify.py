@@ -196,12 +196,10 @@ def is_cors_safelisted_request_header(name: str, value: str, profile: Profile | 
             if (profile.content_type_trailing_empty_parameter_unsafe and stripped.endswith(";")
                     and stripped.count(";") >= 2):
                 return False
+        # Profile choice: an engine whose parser refuses a list of types.
+        if profile is not None and profile.content_type_list_unsafe and len(get_decode_split(value)) > 1:
+            return False
         essence = mime_type_essence(value)
-        if profile is not None and profile.content_type_safelist_extracts:
-            # Profile choice: the essence "extract a MIME type" finds (the last type listed).
-            listed = [e for e in (mime_type_essence(item) for item in get_decode_split(value))
-                      if e is not None and e != "*/*"]
-            essence = listed[-1] if listed else None
         return essence in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",

@@ -71,9 +71,9 @@ class Profile:
         default=False, metadata={"evidence": "diff-content-type-trailing-semicolon-forms"})
     #: Spec: a Content-Type is safelisted when the whole value parses as a MIME type
     #: (`multipart/form-data; boundary=x, text/csv` parses, its essence is
-    #: multipart/form-data). True: the essence is the one "extract a MIME type" finds, the
-    #: last type of a comma-separated list.
-    content_type_safelist_extracts: bool = attrs.field(
+    #: multipart/form-data). True: a value that is a comma-separated list (a comma outside
+    #: quotes) is unsafe, whatever its types.
+    content_type_list_unsafe: bool = attrs.field(
         default=False, metadata={"evidence": "diff-firefox-content-type-comma-list"})
     #: Spec: a Range's numbers have no upper bound. An engine's parser takes numbers up to
     #: this value; larger ones make Range unsafe.
