@@ -918,6 +918,182 @@ def _progress(total: int, enabled: bool) -> Any:
     return tqdm(total=total, unit="input", smoothing=0.05, mininterval=0.5)
 
 
+# --- the fast in-process driver (--fast) ----------------------------------------------------------
+
+class _Alarm(Exception):
+    """The per-input alarm went off: the input is a hang."""
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise _Alarm
+
+
+def _fast_one(case: Case) -> str:
+    """The cheap path of one input, in this process: decode and check what a file edge
+    would, diagnose a paste, call the API. Returns ``refused`` or ``ran``; anything else
+    escapes as the finding."""
+    from cors_spec import InputError
+
+    try:
+        if case.target == "scenario":
+            from cors_spec.scenario.files import decode_json
+            from cors_spec.scenario.format import observation, parse_scenario, run_scenario
+
+            raw = case.files["s.json"]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return "refused"
+            sc = parse_scenario(decode_json(text, "s.json"), "s.json")
+            if len(sc.requests) <= 8:
+                for r in run_scenario(sc, rng_profile(case)):
+                    json.dumps(observation(r))
+        elif case.target == "intent":
+            from cors_spec.intent import Intent
+            from cors_spec.scenario.files import decode_json, decode_toml
+
+            (name, raw), = case.files.items()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return "refused"
+            data = decode_json(text, name) if name.endswith(".json") else decode_toml(text, name)
+            Intent.from_dict(data, name)
+        elif case.target == "message":
+            from cors_spec.scenario.format import parse_scenario
+            from cors_spec.teach.diagnose import diagnose
+
+            assert case.argv is not None
+            d = diagnose(case.argv[-1])
+            if d is not None:
+                json.dumps(d.to_json())
+                if d.scenario is not None:
+                    try:
+                        parse_scenario(json.loads(json.dumps(d.scenario)), "repro.json")
+                    except InputError as e:
+                        raise AssertionError(f"ReproRefused: {e}") from None
+        elif case.target == "har":
+            from cors_spec.debug.har_read import group, parse_har
+            from cors_spec.scenario.files import decode_json
+
+            try:
+                text = case.files["f.har"].decode("utf-8-sig")
+            except UnicodeDecodeError:
+                return "refused"
+            log = parse_har(decode_json(text, "f.har"), "f.har")
+            group(log.entries)
+        elif case.call is not None and case.call.get("call") != "intent":
+            with tempfile.TemporaryDirectory() as tmp:
+                return _run_api(case, Path(tmp)).outcome
+        else:  # an argv of the api target: cors-spec check, in-process, into memory
+            from cors_spec.cli import main
+
+            assert case.argv is not None
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                status = main(case.argv, out, err)
+            lines = err.getvalue().splitlines()
+            if status == 2 and not (len(lines) == 1 and lines[0].startswith(("cors-spec: error: ", "usage:"))) \
+                    and not (lines and lines[0].startswith("usage:")):
+                raise AssertionError("UncleanRefusal: " + err.getvalue()[:200])
+            return "refused" if status == 2 else "ran"
+    except InputError:
+        return "refused"
+    return "ran"
+
+
+def rng_profile(case: Case) -> str:
+    return random.Random(f"{case.target}:{case.index}:profile").choice(("spec", "chromium", "firefox", "webkit"))
+
+
+def _fast_batch(job: tuple[str, int, str, int, int, float]) -> tuple[str, Counter[str], list[Outcome]]:
+    root, seed, target, start, count, timeout = job
+    seeds = _fast_seeds(root)
+    counts: Counter[str] = Counter()
+    bad: list[Outcome] = []
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        for index in range(start, start + count):
+            try:
+                case = make_case(seeds, seed, target, index)
+            except Exception as e:
+                counts["generator-error"] += 1
+                bad.append(Outcome(target, index, "?", "generator-error", f"{type(e).__name__}@fuzz", message=_short(e)))
+                continue
+            began = time.perf_counter()
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+            try:
+                outcome = _fast_one(case)
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                counts[outcome] += 1
+            except _Alarm:
+                counts["hang"] += 1
+                bad.append(Outcome(target, index, case.kind, "hang", f"Hang@{case.kind}", seconds=math.inf,
+                                   size=case.size()))
+            except BaseException as e:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                if isinstance(e, KeyboardInterrupt):
+                    raise
+                key, where = _innermost(e.__traceback__)
+                counts["traceback"] += 1
+                bad.append(Outcome(target, index, case.kind, "traceback", f"{type(e).__name__}@{key}", where,
+                                   _short(e), time.perf_counter() - began, case.size()))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return target, counts, bad[:50]
+
+
+_SEEDS: dict[str, Seeds] = {}
+
+
+def _fast_seeds(root: str) -> Seeds:
+    if root not in _SEEDS:
+        _SEEDS[root] = Seeds.load(Path(root))
+    return _SEEDS[root]
+
+
+def run_fast(root: Path, seed: int, targets: tuple[str, ...], n: int, jobs: int, timeout: float,
+             time_limit: float | None = None, batch: int = 200) -> dict[str, Any]:
+    """Inputs 0..n-1 of each target's share through the cheap in-process paths, ``batch``
+    inputs per task, each under a per-input alarm of ``timeout`` seconds; stop starting
+    batches after ``time_limit`` seconds. Returns a summary shaped like :func:`summarize`'s."""
+    share = -(-n // len(targets))
+    jobs_list = [(str(root), seed, t, start, min(batch, share - start), timeout)
+                 for start in range(0, share, batch) for t in targets]
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    by_target: dict[str, Counter[str]] = {t: Counter() for t in targets}
+    bad: list[Outcome] = []
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(max(1, jobs), maxtasksperchild=200) as pool:
+        pending: list[Any] = []
+        it = iter(jobs_list)
+        while True:
+            while len(pending) < 4 * max(1, jobs) and (deadline is None or time.monotonic() < deadline):
+                job = next(it, None)
+                if job is None:
+                    break
+                pending.append(pool.apply_async(_fast_batch, (job,)))
+            if not pending:
+                break
+            target, counts, found = pending.pop(0).get()
+            by_target[target].update(counts)
+            bad.extend(found)
+    results_total: Counter[str] = Counter()
+    for c in by_target.values():
+        results_total.update(c)
+    classes: dict[str, dict[str, Any]] = {}
+    for r in bad:
+        cls = classes.setdefault(r.key, {"outcome": r.outcome, "count": 0, "where": r.where, "message": r.message,
+                                       "smallest": None, "size": math.inf})
+        cls["count"] += 1
+        if r.size < cls["size"]:
+            cls.update(size=r.size, smallest=f"{r.target}:{r.index}", where=r.where, message=r.message)
+    return {"inputs": sum(results_total.values()), "totals": dict(results_total),
+            "by_target": {t: dict(c) for t, c in sorted(by_target.items())},
+            "classes": dict(sorted(classes.items(), key=lambda kv: -kv[1]["count"])), "slowest_ran": []}
+
+
 # --- report -----------------------------------------------------------------------------------
 
 def summarize(results: list[Outcome]) -> dict[str, Any]:
@@ -985,6 +1161,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--save-dir", type=Path, help="save the smallest input of each failure class here")
     p.add_argument("--replay", metavar="TARGET:INDEX", help="run one input in this process and print its outcome")
     p.add_argument("--progress", choices=["auto", "always", "never"], default="auto")
+    p.add_argument("--fast", action="store_true",
+                   help="the cheap in-process paths (decode and check, diagnose, the API), many inputs per "
+                        "worker, each under a per-input alarm of --timeout seconds")
     args = p.parse_args(argv)
     targets = TARGETS if args.target == "all" else (args.target,)
     if args.replay:
@@ -1001,9 +1180,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     progress = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
     started = time.monotonic()
-    results = run_fuzz(args.root, args.seed, targets, args.inputs, args.jobs, args.timeout, progress,
-                       args.time_limit)
-    summary = summarize(results)
+    if args.fast:
+        summary = run_fast(args.root, args.seed, targets, args.inputs, args.jobs, args.timeout, args.time_limit)
+        summary["mode"] = "fast"
+    else:
+        summary = summarize(run_fuzz(args.root, args.seed, targets, args.inputs, args.jobs, args.timeout, progress,
+                                     args.time_limit))
     summary.update(seed=args.seed, targets=list(targets), jobs=args.jobs, timeout=args.timeout,
                    seconds=round(time.monotonic() - started, 1))
     print_summary(summary, sys.stdout)

@@ -328,6 +328,12 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
     values = {k: _LONE_SURROGATE.sub("\ufffd", _unescape(v)) for k, v in values.items()}
     values = {k: _NOT_ON_THE_WIRE.sub("", v if all(c <= "\xff" for c in v) else v.encode("utf-8").decode("latin-1"))
               for k, v in values.items()}
+    # A request URL with user:password@ is not one fetch takes (a TypeError) nor one a
+    # route can name: keep what the server sees, the request target.
+    for key in ("url", "first_url"):
+        pasted = parse_url(values.get(key, ""))
+        if pasted is not None and pasted.is_http and pasted.includes_credentials:
+            values[key] = pasted.request_target
     url = values.get("url") or values.get("redirect_location") or _DEFAULT_URL
     target = parse_url(url)
     odd = url if target is not None and not target.is_http else ""  # an ftp:, data: ... URL as pasted
