@@ -1151,7 +1151,7 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--inputs", type=int, default=1000, help="inputs in all (spread evenly over the targets)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--target", choices=[*TARGETS, "all"], default="all")
+    p.add_argument("--target", default="all", help="a target, several joined by commas, or all (default)")
     p.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2)), help="worker processes")
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="stop starting inputs after this many seconds (the summary covers those run)")
@@ -1165,7 +1165,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="the cheap in-process paths (decode and check, diagnose, the API), many inputs per "
                         "worker, each under a per-input alarm of --timeout seconds")
     args = p.parse_args(argv)
-    targets = TARGETS if args.target == "all" else (args.target,)
+    targets = TARGETS if args.target == "all" else tuple(args.target.split(","))
+    if not set(targets) <= set(TARGETS):
+        p.error(f"--target: one or more of {', '.join(TARGETS)}, joined by commas, or all")
     if args.replay:
         target, _, index = args.replay.partition(":")
         seeds = Seeds.load(args.root)

@@ -313,6 +313,11 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _NOT_ON_THE_WIRE = re.compile("[\x00\r\n]")
 
 
+def _number(text: str, default: int) -> int:
+    """A pasted number (a status, a font's first bytes) of at most 10 ASCII digits, else ``default``."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else default
+
+
 def _unescape(v: str) -> str:
     """A value as a console showed it (\\u00E9 for a byte) back to its characters."""
     return re.sub(r"\\u([0-9A-Fa-f]{4})", lambda m: chr(int(m.group(1), 16)), v)
@@ -406,7 +411,7 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
         routes.append({"method": "OPTIONS", "url": url, "status": 204, "headers": headers})
         routes.append({"url": url, "headers": ok, "body": "ok"})
     elif check in _ORIGIN_CHECKS or check is R.INVALID_ALLOW_CREDENTIALS:
-        status = int(values["status"]) if values.get("status", "").isdigit() else 200
+        status = _number(values.get("status", ""), 200)
         extra = [["Location", url + "/next"]] if 300 <= status < 400 else []
         loc = values.get("redirect_location", "")
         if loc and not values.get("url"):  # the check failed on a redirect response to ``loc``
@@ -418,7 +423,7 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
                        "body": "ok"})
     elif reason in (R.PREFLIGHT_INVALID_STATUS, R.PREFLIGHT_DISALLOWED_REDIRECT):
         request["method"] = "PUT"
-        status = int(values.get("status") or (307 if reason is R.PREFLIGHT_DISALLOWED_REDIRECT else 404))
+        status = _number(values.get("status", ""), 307 if reason is R.PREFLIGHT_DISALLOWED_REDIRECT else 404)
         if reason is R.PREFLIGHT_DISALLOWED_REDIRECT and status not in (301, 302, 303, 307, 308):
             status = 307
         headers = ok + [["Access-Control-Allow-Methods", "PUT"]]
@@ -490,8 +495,8 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
         if reason is R.BLOCKED_BY_NOSNIFF:
             headers.append(["X-Content-Type-Options", "nosniff"])
         body = "not a font" if reason is R.LOAD_UNDECODABLE else "x"
-        if values.get("sfnt", "").isdigit() and int(values["sfnt"]) < 1 << 32:  # the body's first 4 bytes
-            body = int(values["sfnt"]).to_bytes(4, "big").decode("latin-1") + " not a font"
+        if _number(values.get("sfnt", ""), 1 << 32) < 1 << 32:  # the body's first 4 bytes
+            body = _number(values["sfnt"], 0).to_bytes(4, "big").decode("latin-1") + " not a font"
         routes.append({"url": url, "headers": headers, "body": body})
     scenario: dict[str, object] = {
         "name": f"reproduce-{reason.value}",
