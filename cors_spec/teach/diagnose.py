@@ -29,6 +29,7 @@ from cors_spec.engines.recognise import (
 from cors_spec.errors import InputError
 from cors_spec.model.origin import parse_origin, parse_url
 from cors_spec.model.response import Reason
+from cors_spec.teach.pasted import number, wire_values
 
 __all__ = ["EXPLAIN", "Diagnosis", "Recognised", "diagnose", "recognise", "reproduce"]
 
@@ -309,36 +310,10 @@ def _tainted(values: Mapping[str, str]) -> bool:
     return values.get("origin") == "null" and values.get("on_redirect") == "yes"
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_NOT_ON_THE_WIRE = re.compile("[\x00\r\n]")
-
-
-def _number(text: str, default: int) -> int:
-    """A pasted number (a status, a font's first bytes) of at most 10 ASCII digits, else ``default``."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else default
-
-
-def _unescape(v: str) -> str:
-    """A value as a console showed it (\\u00E9 for a byte) back to its characters."""
-    return re.sub(r"\\u([0-9A-Fa-f]{4})", lambda m: chr(int(m.group(1), 16)), v)
-
-
 def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: str = "") -> dict[str, object]:
     """A minimal format-v1 scenario whose run (under ``engine``'s profile) fails for ``reason``
     and prints the pasted line: its URLs, origin, values, redirect and status are kept."""
-    # A pasted value is text; header values are bytes (one character each): characters
-    # beyond U+00FF (e.g. U+FFFD) become their UTF-8 bytes.
-    # A console never holds a lone surrogate (U+FFFD stands for it), and no server can send
-    # a NUL, CR or LF in a value: drop those, so that `run` accepts every scenario printed.
-    values = {k: _LONE_SURROGATE.sub("\ufffd", _unescape(v)) for k, v in values.items()}
-    values = {k: _NOT_ON_THE_WIRE.sub("", v if all(c <= "\xff" for c in v) else v.encode("utf-8").decode("latin-1"))
-              for k, v in values.items()}
-    # A request URL with user:password@ is not one fetch takes (a TypeError) nor one a
-    # route can name: keep what the server sees, the request target.
-    for key in ("url", "first_url"):
-        pasted = parse_url(values.get(key, ""))
-        if pasted is not None and pasted.is_http and pasted.includes_credentials:
-            values[key] = pasted.request_target
+    values = wire_values(values)  # fit for a scenario run accepts (cors_spec/teach/pasted.py)
     url = values.get("url") or values.get("redirect_location") or _DEFAULT_URL
     target = parse_url(url)
     odd = url if target is not None and not target.is_http else ""  # an ftp:, data: ... URL as pasted
@@ -411,7 +386,7 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
         routes.append({"method": "OPTIONS", "url": url, "status": 204, "headers": headers})
         routes.append({"url": url, "headers": ok, "body": "ok"})
     elif check in _ORIGIN_CHECKS or check is R.INVALID_ALLOW_CREDENTIALS:
-        status = _number(values.get("status", ""), 200)
+        status = number(values.get("status", ""), 200)
         extra = [["Location", url + "/next"]] if 300 <= status < 400 else []
         loc = values.get("redirect_location", "")
         if loc and not values.get("url"):  # the check failed on a redirect response to ``loc``
@@ -423,7 +398,7 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
                        "body": "ok"})
     elif reason in (R.PREFLIGHT_INVALID_STATUS, R.PREFLIGHT_DISALLOWED_REDIRECT):
         request["method"] = "PUT"
-        status = _number(values.get("status", ""), 307 if reason is R.PREFLIGHT_DISALLOWED_REDIRECT else 404)
+        status = number(values.get("status", ""), 307 if reason is R.PREFLIGHT_DISALLOWED_REDIRECT else 404)
         if reason is R.PREFLIGHT_DISALLOWED_REDIRECT and status not in (301, 302, 303, 307, 308):
             status = 307
         headers = ok + [["Access-Control-Allow-Methods", "PUT"]]
@@ -495,8 +470,8 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
         if reason is R.BLOCKED_BY_NOSNIFF:
             headers.append(["X-Content-Type-Options", "nosniff"])
         body = "not a font" if reason is R.LOAD_UNDECODABLE else "x"
-        if _number(values.get("sfnt", ""), 1 << 32) < 1 << 32:  # the body's first 4 bytes
-            body = _number(values["sfnt"], 0).to_bytes(4, "big").decode("latin-1") + " not a font"
+        if number(values.get("sfnt", ""), 1 << 32) < 1 << 32:  # the body's first 4 bytes
+            body = number(values["sfnt"], 0).to_bytes(4, "big").decode("latin-1") + " not a font"
         routes.append({"url": url, "headers": headers, "body": body})
     scenario: dict[str, object] = {
         "name": f"reproduce-{reason.value}",
