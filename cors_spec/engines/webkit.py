@@ -56,6 +56,8 @@ PROFILE = attrs.evolve(
     stylesheet_missing_mime_ok=True,
     redirect_cross_origin_delete_becomes_get=True,
     empty_location="failure",
+    redirect_userinfo_checked_after_preflight=True,
+    stylesheet_mime_from_first_line=True,
 )
 
 def display(value: str) -> str:

@@ -187,6 +187,10 @@ def element_verdict(
             failure = Failure(Reason.LOAD_STATUS_NOT_OK, str(status), final.href)
     else:
         essence = extract_mime_essence(headers) if failure is None else None
+        if failure is None and api is Api.STYLESHEET and profile.stylesheet_mime_from_first_line:
+            # Profile choice: an engine that reads only the first Content-Type line.
+            essence = extract_mime_essence(tuple(
+                [(n, v) for n, v in headers if n.lower() == "content-type"][:1]))
         if failure is not None:
             loaded, why = False, "network-error: " + failure.reason.value
         elif api in (Api.SCRIPT, Api.MODULE_SCRIPT, Api.STYLESHEET, Api.MEDIA) and not _ok(status):

@@ -213,6 +213,11 @@ class Profile:
     #: fails. True: the text/css requirement applies only when a MIME type is given.
     stylesheet_missing_mime_ok: bool = attrs.field(
         default=False, metadata={"evidence": "diff-stylesheet-without-content-type-loads"})
+    #: HTML: the stylesheet's MIME type is extracted from all Content-Type lines (header
+    #: list "get" combines them; the last valid type wins). True: only the first
+    #: Content-Type line is read.
+    stylesheet_mime_from_first_line: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-webkit-stylesheet-content-type-two-lines"})
     #: CSS Fonts: font loads are CORS requests. False: fetched like a no-cors load (no
     #: Origin; a cross-origin font loads without Access-Control-Allow-Origin).
     font_cors: bool = attrs.field(default=True, metadata={"evidence": "element-font-cross-origin-no-acao-error"})
@@ -240,6 +245,12 @@ class Profile:
     #: any redirect to a URL with userinfo fails.
     redirect_userinfo_always_fails: bool = attrs.field(
         default=False, metadata={"evidence": "redirect-no-cors-userinfo-followed"})
+    #: Spec: steps 9-10 fail before anything more is sent. True: when the next hop would
+    #: need a CORS preflight (not covered by the cache), that preflight is sent to the
+    #: location URL first; the fetch then fails all the same (with the preflight's failure
+    #: when it fails).
+    redirect_userinfo_checked_after_preflight: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-webkit-redirect-userinfo-after-preflight"})
     #: Step 12: a redirect that turns the method into GET deletes the request-body headers
     #: (Content-Type...). False: they stay.
     redirect_drops_body_headers: bool = attrs.field(

@@ -298,7 +298,11 @@ def http_redirect_fetch(params: FetchParams, request: Request, response: Interna
         if t is not None:
             t.append(Step(A, "9" if cross_origin_cors else "10", Decision.NETWORK_ERROR,
                           (("location", location_url.href),)))
-        return Failure(Reason.REDIRECT_CONTAINS_CREDENTIALS, location_url.href, current.href), request
+        userinfo_failure = Failure(Reason.REDIRECT_CONTAINS_CREDENTIALS, location_url.href, current.href)
+        if not profile.redirect_userinfo_checked_after_preflight:
+            return userinfo_failure, request
+    else:
+        userinfo_failure = None
     method, body, headers = request.method, request.body, request.headers
     cross_hop = not same_origin(current.origin, location_url.origin)
     # 12. 301/302 turn POST into GET; 303 turns anything but GET/HEAD into GET (Profile
@@ -336,8 +340,28 @@ def http_redirect_fetch(params: FetchParams, request: Request, response: Interna
     if t is not None:
         t.append(Step(A, "18", Decision.SET, (("status", str(response.status)), ("location", location_url.href),
                                               ("redirect count", str(count)))))
+    if userinfo_failure is not None:
+        # Profile choice: an engine that sends the next hop's preflight before failing.
+        return _preflight_before_failure(params, request, userinfo_failure), request
     # 22. main fetch, recursively (the caller's loop runs it)
     return Follow(request), request
+
+
+def _preflight_before_failure(params: FetchParams, request: Request, failure: Failure) -> Failure:
+    """The preflight main fetch step 12 would send for the next hop (if any), then a failure:
+    the preflight's own when it fails, else ``failure``."""
+    url = request.current_url
+    if request.mode is not Mode.CORS or (same_origin(url.origin, request.origin)
+                                         and request.tainting is Tainting.BASIC):
+        return failure
+    profile = params.profile
+    unsafe_names = cors_unsafe_request_header_names(request.headers, profile)
+    needs = (request.use_cors_preflight
+             or (profile.preflight_sticky_across_redirects and request.needed_preflight)
+             or (request.unsafe_request and (not is_cors_safelisted_method(request.method) or unsafe_names)))
+    if not needs or not preflight_needed(params, request, unsafe_names):
+        return failure
+    return cors_preflight_fetch(params, request, unsafe_names) or failure
 
 
 __all__ = ["Fetched", "Outcome", "fetch", "fetch_element", "http_fetch", "http_redirect_fetch", "main_fetch"]
