@@ -53,6 +53,21 @@ observations under `expect.profiles`); "source" marks the values no short run ca
 """
 
 PROSE = """
+## Generated scenarios and new engine builds
+
+- `cors-spec conformance --generate N --seed S --engine E|all` runs N scenarios from
+  `harness/generate.py` (the same N for the same seed) in the engines and prints, per engine,
+  the requests agreeing on every observable, the false allows and the classes of differences
+  (engine, the fields that differ, the api). `--shrink --out DIR` shrinks one example of each
+  class and writes it as a golden candidate: `expect.profiles` holds what each engine did,
+  `expect.observations` the spec profile's answer, marked `needs_review`. `--min-agreement PCT`
+  and `--fail-on-false-allow` make it a check; CI runs a fixed-seed sample that way.
+- `cors-spec conformance --drift --engine E spec_traces/` runs each profile field's evidence
+  golden in the installed build and lists the fields whose golden no longer agrees with the
+  profile (and whether the standard's value would), the fields whose evidence is the engine's
+  source (not checkable), and the build measured beside the one the profile was verified
+  against. Exit status 1 when a field no longer holds.
+
 ## Decisions where the spec's wording needed reading
 
 - **Redirect-taint** is computed as the spec's walk over the URL list, but only as
