@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,6 +23,7 @@ from cors_spec.scenario.conformance import (
     FIELDS,
     DriftReport,
     EngineReport,
+    KnownDifference,
     compare,
     drift,
     evidence_goldens,
@@ -112,9 +114,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.paths:
         raise InputError("PATH", "give scenario files or folders, or --generate N")
     scenarios = {s.name: s for s in (load_scenario(p) for p in scenario_files(args.paths))}
-    if args.drift:
-        return _drift(args, scenarios, out)
     known = load_known_differences(args.known) if args.known.exists() else ()
+    if args.drift:
+        return _drift(args, scenarios, known, out)
     if args.from_record:
         records = [_read_record(path) for path in args.from_record]
     else:
@@ -164,7 +166,8 @@ def _report_json(r: EngineReport) -> dict[str, object]:
 
 
 # -- the profile drift report -------------------------------------------------------------------
-def _drift(args: argparse.Namespace, scenarios: dict[str, Scenario], out: TextIO) -> int:
+def _drift(args: argparse.Namespace, scenarios: dict[str, Scenario], known: Sequence[KnownDifference],
+           out: TextIO) -> int:
     if args.from_record:
         records = [_read_record(path) for path in args.from_record]
     else:
@@ -175,7 +178,7 @@ def _drift(args: argparse.Namespace, scenarios: dict[str, Scenario], out: TextIO
             for rec in records:
                 path = _record_path(args.record, str(rec["engine"]), len(records) > 1)
                 path.write_text(json.dumps(rec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    reports = [drift(rec, scenarios) for rec in records]
+    reports = [drift(rec, scenarios, known) for rec in records]
     if args.json:
         json.dump([_drift_json(r) for r in reports], out, indent=1)
         out.write("\n")

@@ -8,6 +8,7 @@ returns a report. Running the browsers is the harness's job (``python -m harness
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -238,7 +239,9 @@ class DriftReport:
 
     @property
     def same_build(self) -> bool:
-        return bool(self.version) and self.version in self.verified_against
+        """The version numbers in the build measured are those the profile names."""
+        measured = _VERSION.findall(self.version)
+        return bool(measured) and measured == _VERSION.findall(self.verified_against)[:len(measured)]
 
     @property
     def drifted(self) -> tuple[FieldDrift, ...]:
@@ -250,14 +253,19 @@ def evidence_goldens() -> set[str]:
     return {g for g in FIELD_EVIDENCE.values() if g != "source"}
 
 
-def drift(record: Mapping[str, object], scenarios: Mapping[str, Scenario]) -> DriftReport:
+_VERSION = re.compile(r"\d+(?:\.\d+)+[a-z]*")
+
+
+def drift(record: Mapping[str, object], scenarios: Mapping[str, Scenario],
+          known: Sequence[KnownDifference] = ()) -> DriftReport:
     """Which of the engine profile's fields its evidence goldens still show in ``record``.
 
     A field holds when its evidence golden's live observations agree with the model under
-    the engine's profile (console lines aside); when they do not, the field no longer holds,
-    and ``spec_value_agrees`` says whether the standard's value for the field would agree.
+    the engine's profile (console lines and listed known differences aside); when they do
+    not, the field no longer holds, and ``spec_value_agrees`` says whether the standard's
+    value for the field would agree.
     """
-    report = compare(record, scenarios)
+    report = compare(record, scenarios, known)
     engine = report.engine
     prof = PROFILES[ENGINE_PROFILES[engine]]
     not_run = {n for n, _ in report.not_run}
@@ -275,7 +283,7 @@ def drift(record: Mapping[str, object], scenarios: Mapping[str, Scenario]) -> Dr
         if golden in not_run or golden not in ran:
             fields.append(FieldDrift(name, golden, value, NOT_RUN))
             continue
-        diffs = tuple(d for d in report.disagreements if d.scenario == golden and set(d.fields) - {"console"})
+        diffs = tuple(d for d in report.unexplained if d.scenario == golden and set(d.fields) - {"console"})
         if not diffs:
             fields.append(FieldDrift(name, golden, value, HOLDS))
             continue
