@@ -30,6 +30,7 @@ PROFILE = attrs.evolve(
     preflight_flag_allows_unlisted_method=False,
     preflight_origin_tainted=False,
     max_age_on_invalid=0,
+    max_age_empty_is_absent=True,
     max_age_negative_is_zero=True,
     max_age_cap=86400,
     cache_refresh_resets_time=True,

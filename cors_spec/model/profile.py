@@ -153,6 +153,9 @@ class Profile:
         default=False, metadata={"evidence": "cache-max-age-negative-defaults-to-5"})
     #: Spec: `+5` fails delta-seconds parsing. True: a leading plus sign is accepted.
     max_age_plus_sign: bool = attrs.field(default=False, metadata={"evidence": "diff-cache-max-age-plus-sign"})
+    #: Spec: an empty Access-Control-Max-Age fails delta-seconds parsing (so it means
+    #: ``max_age_on_invalid``). True: an empty value counts as absent (``max_age_default``).
+    max_age_empty_is_absent: bool = attrs.field(default=False, metadata={"evidence": "diff-cache-max-age-empty"})
     #: The imposed limit on max-age (step 7.10; user-agent defined; None = no limit).
     max_age_cap: int | None = attrs.field(default=None, metadata={"evidence": "source"})
     #: Spec: one entry per allowed method and per allowed header name, refreshed or added.

@@ -249,7 +249,8 @@ def preflight_max_age(headers: LoweredHeaderList, profile: Profile, trace: Recor
     """CORS-preflight fetch steps 7.8-7.10: the max-age for new cache entries."""
     extracted = extract_header_list_values(headers, "access-control-max-age")
     # 7.9 failure or null: the default
-    if extracted is None:
+    # Profile choice: an engine that reads an empty value as no header at all.
+    if extracted is None or (profile.max_age_empty_is_absent and lowered_get(headers, "access-control-max-age") == ""):
         max_age, why = profile.max_age_default, "absent"
     elif extracted is FAILURE:
         # Profile choice: what an unparsable value means, and a negative one.
