@@ -4,6 +4,7 @@
                           [--timeout 2] [--report out.json] [--save-dir DIR] [--root DIR]
     python3 tools/fuzz.py --inputs 1000000 --time-limit 3600 ...      # as many as fit in an hour
     python3 tools/fuzz.py --replay TARGET:INDEX --seed S [--save-dir DIR]   # one input again
+    python3 tools/fuzz.py --fast --inputs 2000000 --time-limit 3600 ...   # the cheap paths, batched
 
 Seeds are the golden scenarios (spec_traces/*.json), the examples (examples/*.json), the
 console lines of docs/errors.md and the intent files (tests/oracle_bugs/apps/*.toml and
@@ -29,6 +30,12 @@ Outcomes: ``refused`` (exit 2 with one line ``cors-spec: error: ...``, or InputE
 the API), ``usage`` (argparse refused the arguments), ``ran``, ``traceback`` (grouped by
 exception type and the innermost frame inside cors_spec) and ``hang``. Exit status: 0 when
 no input ended in a traceback or a hang, 1 otherwise.
+
+``--fast`` runs the cheap in-process paths of the same inputs (decode and check a scenario
+or intent file and run a small scenario; diagnose a paste and check the scenario it prints;
+the API; parse a HAR), batches of inputs per worker task, each under a per-input alarm
+(``--timeout``) instead of a watched worker per input. The limits it exercises are in
+docs/limits.md.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ subcommand's module is imported; the others appear in ``--help`` from the table 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import io
 import os
@@ -109,8 +110,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in args_list if not a.startswith("-")), None)
     parser = _parser(chosen if chosen in COMMANDS else None)
-    try:
-        args = parser.parse_args(args_list)
+    try:  # argparse prints --help and usage errors to sys.stdout/sys.stderr: escaped too
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(args_list)
     except SystemExit as e:  # argparse: --help (0) or a usage error (2)
         return int(e.code or 0)
     try:

@@ -1,7 +1,7 @@
 """A short fixed-budget run of tools/fuzz.py: no input may end in a traceback or a hang.
 
-The longer run is one command (see tools/fuzz.py):
-``python3 tools/fuzz.py --inputs 200000 --seed 7 --jobs 2 --report fuzz.json``.
+The longer run is one command (docs/limits.md, "Fuzzing"):
+``python3 tools/fuzz.py --inputs 1000000 --time-limit 3600 --seed 16 --jobs 2 --report fuzz.json``.
 """
 
 from __future__ import annotations

@@ -257,3 +257,8 @@ def test_intent_and_har_share_the_file_limits(tmp_path: Path) -> None:
     (tmp_path / "f.har").write_text('{"log": ' * 100 + "}" * 100, encoding="utf-8")
     status, _, err = run_cli(["har", str(tmp_path / "f.har")])
     assert_refused(status, err, "f.har", "nested deeper than 64 levels")
+
+
+def test_a_usage_error_naming_a_lone_surrogate_prints() -> None:
+    status, _, err = run_cli(["explain-error", "--" + ARGV_SURROGATE])
+    assert status == 2 and err.startswith("usage:") and "\\udcff" in err
