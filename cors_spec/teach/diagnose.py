@@ -316,6 +316,9 @@ def reproduce(engine: str, reason: Reason, values: Mapping[str, str], template: 
     values = wire_values(values)  # fit for a scenario run accepts (cors_spec/teach/pasted.py)
     url = values.get("url") or values.get("redirect_location") or _DEFAULT_URL
     target = parse_url(url)
+    if target is not None and target.is_http and target.includes_credentials:  # a route cannot name userinfo
+        url = target.request_target
+        target = parse_url(url)
     odd = url if target is not None and not target.is_http else ""  # an ftp:, data: ... URL as pasted
     if target is None or not target.is_http:
         url, target = _DEFAULT_URL, parse_url(_DEFAULT_URL)
