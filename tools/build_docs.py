@@ -773,7 +773,8 @@ def _field_comments() -> dict[str, str]:
     """The ``#:`` comment above each Profile field, from the source."""
     comments: dict[str, str] = {}
     pending: list[str] = []
-    for line in inspect.getsource(Profile).splitlines():
+    source = "\n".join(inspect.getsource(c) for c in reversed(Profile.__mro__) if c.__module__ == Profile.__module__)
+    for line in source.splitlines():
         stripped = line.strip()
         if stripped.startswith("#:"):
             pending.append(stripped[2:].strip())

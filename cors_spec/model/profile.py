@@ -37,8 +37,8 @@ def _check_redirect_limit(value: object) -> None:
 
 
 @attrs.frozen
-class Profile:
-    """A frozen set of behaviour choices; ``SPEC`` follows the Fetch standard to the letter."""
+class _RequestChoices:
+    """A profile's name, and its choices in building the request."""
 
     name: str
     #: What the values were checked against (an engine version, or the spec snapshot).
@@ -93,6 +93,12 @@ class Profile:
     #: drops silently when script sets them (lowercased).
     extra_forbidden_request_headers: frozenset[str] = attrs.field(
         default=frozenset(), metadata={"evidence": "diff-chromium-user-agent-not-in-acrh"})
+
+
+
+@attrs.frozen
+class _PreflightChoices(_RequestChoices):
+    """Choices in the CORS-preflight fetch and the preflight cache."""
 
     # --- CORS-preflight fetch -----------------------------------------------------------
     #: Which failure is reported when a preflight has both a non-ok status and a failing
@@ -200,6 +206,12 @@ class Profile:
     cache_clear_on_response_failure: bool = attrs.field(
         default=True, metadata={"evidence": "cache-cleared-after-failed-actual-response"})
 
+
+
+@attrs.frozen
+class _LoadChoices(_PreflightChoices):
+    """Choices in element loads and redirects."""
+
     # --- element loads ------------------------------------------------------------------
     #: Spec: a same-origin request keeps tainting "basic", so a GET carries no Origin even in
     #: mode "cors". Engines send Origin anyway for these elements' CORS-mode loads.
@@ -289,6 +301,16 @@ class Profile:
     #: (it needs Access-Control-Allow-Credentials: true).
     same_origin_credentials_stick: bool = attrs.field(
         default=False, metadata={"evidence": "redirect-taint-via-other-port"})
+
+
+
+@attrs.frozen
+class Profile(_LoadChoices):
+    """A frozen set of behaviour choices; ``SPEC`` follows the Fetch standard to the letter.
+
+    The fields are declared by stage (request, preflight and cache, loads and redirects) in
+    the base classes above; a profile is one flat record of all of them.
+    """
 
 
 SPEC = Profile(name="spec", verified_against="Fetch standard @ 586cd2a (2026-07-02)")
