@@ -58,9 +58,11 @@ def test_the_json_document_is_byte_for_byte_what_json_dump_gives() -> None:
     assert status == ExitStatus.OK and out == json.dumps(doc, indent=1) + "\n"
 
 
-def test_an_empty_folder_gives_an_empty_document(tmp_path: Path) -> None:
-    status, out, _ = run("run", "--json", str(tmp_path))
-    assert status == ExitStatus.OK and json.loads(out) == {"profile": "spec", "scenarios": []}
+def test_a_folder_with_no_scenario_is_bad_input(tmp_path: Path) -> None:
+    """Nothing to run is an error (exit 2, one line), not an empty success."""
+    status, out, err = run("run", "--json", str(tmp_path))
+    assert status == ExitStatus.BAD_INPUT and out == ""
+    assert err.count("\n") == 1 and "no scenario" in err
 
 
 def test_a_missing_path_or_negative_jobs_fail_before_anything_runs(tmp_path: Path) -> None:
