@@ -313,6 +313,7 @@ TOKENS: dict[str, dict[str, str]] = {
         "cross-origin-document": "a cross-origin document: contentDocument is null",
         "network-error:": "the fetch failed ({})",
         "status-not-ok:": "status {} is not an ok status",
+        "navigation-no-content:": "status {} has no content: the navigation stops, the frame does not load",
         "mime-not-javascript:": "MIME type {} is not JavaScript",
         "mime-not-css:": "MIME type {} is not text/css",
         "not-an-image": "the body is not an image",

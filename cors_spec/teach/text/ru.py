@@ -325,6 +325,7 @@ TOKENS: dict[str, dict[str, str]] = {
         "cross-origin-document": "документ другого origin: contentDocument равен null",
         "network-error:": "загрузка не удалась ({})",
         "status-not-ok:": "статус {} — не успешный",
+        "navigation-no-content:": "статус {} — без содержимого: переход прерывается, фрейм не загружается",
         "mime-not-javascript:": "MIME-тип {} — не JavaScript",
         "mime-not-css:": "MIME-тип {} — не text/css",
         "not-an-image": "тело — не изображение",
