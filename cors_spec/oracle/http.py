@@ -13,7 +13,10 @@ as a browser fetching it would. Requests to other origins (a redirect elsewhere)
 loopback hosts only; any other host is answered with a network-error stand-in (status 0).
 
 Network failures are not answers: they raise :class:`ServerUnreachable` (an
-:class:`~cors_spec.errors.InputError`), which the oracle never turns into a finding.
+:class:`~cors_spec.errors.InputError`), which the oracle never turns into a finding. A server
+that has answered before and then answers one request with something that is not HTTP
+(a negative Content-Length, an oversized header block) gives an ``app-error`` finding for
+that request instead: the browser would see a network error there.
 
 >>> server = http("http://127.0.0.1:8000", cookie="session=1")          # doctest: +SKIP
 >>> check(intent, AppFactory.shared(server), request)                   # doctest: +SKIP
@@ -92,6 +95,12 @@ class HttpServer(AppServer):
             resp = send(wire.method, target, headers, body, timeout=self.timeout,
                         max_header_bytes=self.max_header_bytes, max_body_bytes=self.max_body_bytes, pool=self.pool)
         except WireError as e:
+            if e.kind in ("protocol", "oversize") and self.sent:
+                # The server answers, but not this request: its answer is not HTTP a browser
+                # takes (a browser sees a network error). An app error, not an unreachable server.
+                self.sent += 1
+                self.errors.append(f"the answer to {wire.method} {target} is not valid HTTP: {e}")
+                return ServerResponse(0, (), "")
             raise ServerUnreachable(e.kind, target, str(e)) from None
         self.sent += 1
         return ServerResponse(resp.status, tuple(resp.headers), resp.body.decode("latin-1"))
