@@ -31,7 +31,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                     "run scenarios in Chromium, Firefox ESR and WebKitGTK and compare with their profiles"),
     "explain-error": ("cors_spec.cli.explain_error",
                       "recognise a pasted browser CORS error message and explain the fix"),
-    "audit": ("cors_spec.cli.audit", "search an ASGI/WSGI app for CORS answers that differ from a declared intent"),
+    "audit": ("cors_spec.cli.audit",
+              "search an app (ASGI/WSGI in-process, or any server over HTTP) for CORS answers that differ "
+              "from a declared intent"),
     "har": ("cors_spec.cli.har", "explain every CORS failure and engine quirk in a HAR from DevTools or Playwright"),
     "probe": ("cors_spec.cli.probe", "send each engine's exact requests to a live server: verdict, console, checked fix"),
 }
