@@ -62,15 +62,8 @@ from cors_spec.engines import PROFILES  # noqa: E402
 from cors_spec.model.profile import SPEC, Profile  # noqa: E402
 from cors_spec.model.response import Result  # noqa: E402
 from cors_spec.scenario.format import Scenario, load_scenario, observation, run_scenario  # noqa: E402
-from cors_spec.teach.render import render_markdown  # noqa: E402
-from cors_spec.teach.text import LANGUAGES, TEXT  # noqa: E402
-
-#: The package's own Markdown renderer (``cors-spec explain --format markdown``). The site renders
-#: scenarios with :func:`scenario_markdown` instead, which escapes every value where it becomes Markdown.
-PACKAGE_MARKDOWN = render_markdown
-
-# What scenario_markdown needs from the renderer (kept apart from the block above).
 from cors_spec.teach.render import explanation, render_mermaid, request_line, step_label  # noqa: E402
+from cors_spec.teach.text import LANGUAGES, TEXT  # noqa: E402
 
 DOCS = ROOT / "docs"
 TRACES = ROOT / "spec_traces"
