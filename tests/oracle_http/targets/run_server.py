@@ -32,8 +32,11 @@ _PR_SET_PDEATHSIG = 1
 
 def _command(kind: str, source: Path, port: int, tmp: Path) -> list[str]:
     if kind == "plackup":
+        # A copy in the run's own folder: the server runs as nobody, who may not read the checkout.
+        app = tmp / source.name
+        shutil.copyfile(source, app)
         return ["plackup", "-s", "HTTP::Server::PSGI", "--host", "127.0.0.1", "--port", str(port),
-                "--no-default-middleware", str(source)]
+                "--no-default-middleware", str(app)]
     conf = tmp / source.name
     text = source.read_text(encoding="utf-8").replace("{{PORT}}", str(port)).replace("{{TMP}}", str(tmp))
     conf.write_text(text, encoding="utf-8")
