@@ -23,7 +23,7 @@ _INET6 = re.compile(r'inet_pton\(AF_INET6, "([^"]+)"')
 _RESULT = re.compile(r"\)\s+=\s+(-?\d+)")
 LOOPBACK6 = {"::1", "::ffff:127.0.0.1"}
 SEND_CALLS = {"sendto", "sendmsg", "sendmmsg", "write", "writev", "pwrite64"}
-TRACE = "trace=socket,connect,sendto,sendmsg,sendmmsg,write,writev,close,dup2,dup3"
+TRACE = "trace=connect,sendto,sendmsg,sendmmsg,write,writev"
 
 
 def _is_loopback(args: str) -> bool | None:
@@ -40,19 +40,32 @@ def _is_loopback(args: str) -> bool | None:
     return False
 
 
+_FD = re.compile(r"\s*(\d+)(?:<([A-Za-z0-9]+):\[(.*?)\]>)?")
+
+
+def _remote_is_loopback(annotation: str) -> bool | None:
+    """For an ``strace -yy`` socket annotation such as ``[::1]:4->[::1]:443``, whether
+    the connected peer is on loopback; None when the socket is not connected."""
+    if "->" not in annotation:
+        return None
+    peer = annotation.rsplit("->", 1)[1]
+    host = peer[1:].split("]", 1)[0] if peer.startswith("[") else peer.rsplit(":", 1)[0]
+    return host.startswith("127.") or host in LOOPBACK6
+
+
 def offending_calls(trace: str) -> list[str]:
-    """Calls in an ``strace -f`` log that could put a packet off loopback.
+    """Calls in an ``strace -f -yy`` log that could put a packet off loopback.
 
     Any connect/sendto/sendmsg naming a non-loopback inet address is an offence,
-    with one exception that provably sends nothing: connect(2) on a datagram
-    socket (Chromium's IPv6 reachability probe connects a UDP socket to a public
-    address only to ask the kernel for a route, then closes it).  Such a socket
-    is watched until it is closed: any write/send on it is an offence too.
+    with one exception that provably sends nothing: connect(2) on a UDP socket
+    (Chromium's IPv6 reachability probe connects a UDP socket to a public address
+    only to ask the kernel for a route, then closes it).  ``-yy`` makes strace name
+    each socket's protocol and peer beside its descriptor, so the check needs no
+    bookkeeping of descriptors (which differ between processes): a send or write on
+    a socket whose peer is off loopback is an offence.
     """
     bad: list[str] = []
     unfinished: dict[str, str] = {}
-    dgram: set[int] = set()
-    watched: dict[int, str] = {}
     for raw in trace.splitlines():
         line = raw.strip()
         m = _CALL.match(line)
@@ -70,61 +83,49 @@ def offending_calls(trace: str) -> list[str]:
         call, rest = m.group(3), m.group(4)
         if call is None:
             continue
-        fdm = re.match(r"\s*(\d+)", rest)
-        fd = int(fdm.group(1)) if fdm else -1
-        res = _RESULT.search(rest)
-        if call == "socket":
-            if "SOCK_DGRAM" in rest and res and int(res.group(1)) >= 0:
-                dgram.add(int(res.group(1)))
-            elif res:
-                dgram.discard(int(res.group(1)))
-        elif call == "close":
-            dgram.discard(fd)
-            watched.pop(fd, None)
-        elif call in ("dup2", "dup3"):  # the target descriptor is replaced
-            tm = re.match(r"\s*\d+,\s*(\d+)", rest)
-            if tm:
-                dgram.discard(int(tm.group(1)))
-                watched.pop(int(tm.group(1)), None)
-        elif call == "connect":
-            if _is_loopback(rest) is False:
-                if fd in dgram:
-                    watched[fd] = line
-                else:
-                    bad.append(line)
-        elif call in SEND_CALLS:
-            if _is_loopback(rest) is False:
+        fdm = _FD.match(rest)
+        proto = fdm.group(2) if fdm and fdm.group(2) else ""
+        inet = proto.startswith(("TCP", "UDP"))
+        peer_ok = _remote_is_loopback(fdm.group(3)) if inet and fdm and fdm.group(3) else None
+        if call == "connect":
+            if _is_loopback(rest) is False and not proto.startswith("UDP"):
                 bad.append(line)
-            elif fd in watched:
-                bad.append(f"{watched.pop(fd)}  --then-->  {line}")
+        elif call in SEND_CALLS:
+            if _is_loopback(rest) is False or peer_ok is False:
+                bad.append(line)
     return bad
 
 
 def test_offending_calls_parser() -> None:
     probe6 = (
-        '8 connect(20, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
+        '8 connect(20<UDPv6:[5501]>, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
         'inet_pton(AF_INET6, "2001:4860:4860::8888", &sin6_addr), sin6_scope_id=0}, 28) = 0'
     )
     ok = (
-        '123 connect(5, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}, 16) = 0\n'
-        '123 connect(5, {sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), '
+        '123 connect(5<TCP:[77]>, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}, 16) = 0\n'
+        '123 connect(5<TCPv6:[78]>, {sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), '
         'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0\n'
-        '1 connect(3, {sa_family=AF_UNIX, sun_path="/run/x"}, 110) = 0\n'
-        '1 sendto(3, "x", 1, 0, NULL, 0) = 1\n'
-        "8 socket(AF_INET6, SOCK_DGRAM, IPPROTO_IP <unfinished ...>\n"
-        "9 write(4, \"a\", 1) = 1\n"
-        "8 <... socket resumed>) = 20\n"
+        '1 connect(3<UNIX:[79]>, {sa_family=AF_UNIX, sun_path="/run/x"}, 110) = 0\n'
+        '1 sendto(3<UNIX:[79->80]>, "x", 1, 0, NULL, 0) = 1\n'
+        '9 write(4<TCP:[127.0.0.1:5000->127.0.0.1:36930]>, "a", 1) = 1\n'
+        '9 write(6<TCPv6:[[::1]:5000->[::1]:36930]>, "a", 1) = 1\n'
+        '8 socket(AF_INET6, SOCK_DGRAM, IPPROTO_IP <unfinished ...>\n'
+        "8 <... socket resumed>) = 20<UDPv6:[5501]>\n"
         f"{probe6}\n"
-        "8 close(20) = 0\n"
-        '8 write(20, "x", 1) = 1\n'
+        "8 close(20<UDPv6:[[2001:db8::5]:4000->[2001:4860:4860::8888]:443]>) = 0\n"
+        '8 write(20</tmp/log>, "x", 1) = 1\n'
     )
     assert offending_calls(ok) == []
-    bad = '9 connect(7, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.2")}, 16) = 0'
-    assert offending_calls(bad) == [bad]
-    sent = f"8 socket(AF_INET6, SOCK_DGRAM, IPPROTO_IP) = 20\n{probe6}\n8 sendmsg(20, {{msg_name=NULL}}, 0) = 5\n"
-    assert len(offending_calls(sent)) == 1
-    stream = f"8 socket(AF_INET6, SOCK_STREAM, IPPROTO_IP) = 20\n{probe6}\n"
-    assert len(offending_calls(stream)) == 1
+    bad = '9 connect(7<UDP:[90]>, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.2")}, 16) = 0'
+    assert offending_calls(bad) == []  # a UDP connect alone sends nothing
+    tcp = '9 connect(7<TCP:[91]>, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.2")}, 16) = 0'
+    assert offending_calls(tcp) == [tcp]
+    sent = '8 sendmsg(20<UDPv6:[[2001:db8::5]:4000->[2001:4860:4860::8888]:443]>, {msg_name=NULL}, 0) = 5'
+    assert offending_calls(sent) == [sent]
+    to = '8 sendto(21<UDP:[92]>, "q", 1, 0, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("8.8.8.8")}, 16) = 1'
+    assert offending_calls(to) == [to]
+    unannotated = '9 connect(7, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.2")}, 16) = 0'
+    assert offending_calls(unannotated) == [unannotated]
 
 
 @pytest.mark.parametrize("engine", ["chromium", "firefox", "webkit"])
@@ -139,7 +140,7 @@ def test_batch_stays_on_loopback(engine: str, tmp_path: Path, examples_dir: Path
     log = tmp_path / "strace.log"
     env = dict(os.environ, PYTHONPATH=str(repo_root))
     proc = subprocess.run(
-        ["strace", "-f", "-qq", "-s", "0", "-e", TRACE, "-o", str(log),
+        ["strace", "-f", "-qq", "-yy", "-s", "0", "-e", TRACE, "-o", str(log),
          sys.executable, "-m", "harness", "run", "--engine", engine, str(scen)],
         cwd=repo_root, env=env, capture_output=True, text=True, timeout=300,
     )
