@@ -44,6 +44,11 @@ GENERIC_ORIGINS: tuple[str, ...] = (
 )
 COOKIE = "session=oracle"
 
+#: Unescaped-dot look-alikes made per origin: one per dot of the first this many dots (a real
+#: host has a few labels; without a cap a host of 5,000 labels makes 5,000 near misses of its
+#: own length, quadratic in the host's length).
+DOT_LOOKALIKES = 16
+
 _LOOKALIKES = {"a": "à", "e": "é", "o": "ö", "i": "í", "u": "ü", "c": "ç", "n": "ñ", "s": "ś"}
 
 
@@ -60,7 +65,8 @@ def near_misses(origin: str) -> list[str]:
     Other scheme, other port, suffix and prefix tricks (``https://example.com.evil.test``,
     ``https://evilexample.com``), a subdomain and the parent domain, unescaped-dot
     look-alikes (``wwwxexample.com``), case (which browsers fold back to ``origin``), a
-    trailing dot, an IDN look-alike, and ``null``. For a pattern ``https://*.example.org``
+    trailing dot, an IDN look-alike, and ``null``. Look-alikes of the first
+    :data:`DOT_LOOKALIKES` dots only, so the cost is linear in the origin's length. For a pattern ``https://*.example.org``
     the near misses of ``https://x.example.org`` and the bare ``https://example.org``.
     """
     if origin == "*":
@@ -88,7 +94,7 @@ def near_misses(origin: str) -> list[str]:
     ]
     if len(labels) >= 2:
         raw.append(f"{scheme}://{'.'.join(labels[1:])}{p}")  # parent domain
-        for i in range(len(labels) - 1):  # an unescaped regex dot matches any character
+        for i in range(min(len(labels) - 1, DOT_LOOKALIKES)):  # an unescaped regex dot matches any character
             raw.append(f"{scheme}://{'.'.join(labels[:i])}{'.' if i else ''}{labels[i]}x{'.'.join(labels[i + 1:])}{p}")
         raw.append(f"{scheme}://{'.'.join(labels[:-1])}.{labels[-1]}x{p}")  # other TLD
     for i, ch in enumerate(host):
@@ -98,23 +104,23 @@ def near_misses(origin: str) -> list[str]:
     if base != origin:  # a pattern: its bare domain and a deeper subdomain
         raw.append(f"{scheme}://{'.'.join(labels[1:])}{p}")
         raw.append(f"{scheme}://a.b.{'.'.join(labels[1:])}{p}")
-    seen: list[str] = []
+    seen: dict[str, None] = {}  # insertion-ordered set
     for r in raw:
         c = _canonical(r)
-        if c is not None and c not in seen and c != o.serialized:  # case folds back to the origin itself
-            seen.append(c)
-    return seen
+        if c is not None and c != o.serialized:  # case folds back to the origin itself
+            seen[c] = None
+    return list(seen)
 
 
 def _allowed_examples(entries: Iterable[str]) -> list[str]:
-    out: list[str] = []
+    out: dict[str, None] = {}  # insertion-ordered set
     for e in entries:
         if e == "*":
             continue
         c = _canonical(e.replace("://*.", "://www.", 1)) if "://*." in e else e
-        if c is not None and c not in out:
-            out.append(c)
-    return out
+        if c is not None:
+            out[c] = None
+    return list(out)
 
 
 def origins(allowed: Intent | Iterable[str] | None = None) -> st.SearchStrategy[str]:
@@ -122,13 +128,15 @@ def origins(allowed: Intent | Iterable[str] | None = None) -> st.SearchStrategy[
 
     Shrinks toward the allowed origins.
     """
-    entries = list(allowed.origins if isinstance(allowed, Intent) else (allowed or ()))
+    entries = list(dict.fromkeys(allowed.origins if isinstance(allowed, Intent) else (allowed or ())))
     exact = _allowed_examples(entries)
-    misses: list[str] = []
+    exact_set = set(exact)
+    missed: dict[str, None] = {}  # insertion-ordered set
     for e in entries:
         for m in near_misses(e):
-            if m not in misses and m not in exact:
-                misses.append(m)
+            if m not in exact_set:
+                missed[m] = None
+    misses = list(missed)
     arbitrary = st.builds(
         lambda s, h, p: f"{s}://{h}{p}", st.sampled_from(["https", "http"]),
         st.from_regex(r"[a-z][a-z0-9-]{0,8}(\.[a-z]{1,6}){0,2}", fullmatch=True),

@@ -1,0 +1,54 @@
+"""The hangs of the last fuzz campaign (issue 16), each held by a count of work or a limit.
+
+No test here times anything: each asserts what bounds the cost (how many values were made,
+which limit refused the input).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cors_spec.oracle import strategies
+from cors_spec.oracle.strategies import DOT_LOOKALIKES, near_misses
+
+# intent:13701 seed 16: an intent whose one origin is a host of 5,001 labels (10 kB) took
+# 6 s in `cors-spec audit`: one unescaped-dot look-alike per dot, each as long as the host,
+# deduplicated through a list.
+LONG_HOST = "https://a" + ".b" * 5000
+
+
+def _dot_lookalikes(origin: str, misses: list[str]) -> list[str]:
+    host = origin.partition("://")[2]
+    labels = host.split(".")
+    return [m for m in misses
+            if any(m == "https://" + ".".join(labels[:i] + [labels[i] + "x" + labels[i + 1]] + labels[i + 2:])
+                   for i in range(len(labels) - 1))]
+
+
+def test_a_long_host_makes_a_bounded_number_of_near_misses() -> None:
+    misses = near_misses(LONG_HOST)
+    assert len(misses) <= DOT_LOOKALIKES + 20
+    assert len(set(misses)) == len(misses)
+    # the look-alike of the first dot is still among them: "a.b.b..." read by a regex as "axb.b..."
+    assert "https://axb" + ".b" * 4999 in misses
+
+
+def test_a_host_of_a_few_labels_keeps_every_dot_lookalike() -> None:
+    origin = "https://api.eu.shop.example.com"
+    misses = near_misses(origin)
+    assert _dot_lookalikes(origin, misses) == [
+        "https://apixeu.shop.example.com", "https://api.euxshop.example.com",
+        "https://api.eu.shopxexample.com", "https://api.eu.shop.examplexcom"]
+
+
+def test_origins_asks_each_distinct_origin_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = strategies.near_misses
+
+    def counting(origin: str) -> list[str]:
+        calls.append(origin)
+        return real(origin)
+
+    monkeypatch.setattr(strategies, "near_misses", counting)
+    strategies.origins(["https://app.example"] * 10_000 + ["https://b.example"])
+    assert calls == ["https://app.example", "https://b.example"]
