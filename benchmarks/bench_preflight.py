@@ -11,8 +11,8 @@ One exchange (a preflighted credentialed PUT with a custom header, a fresh Brows
   (m) a minimal hand-written decision of the same exchange (a speed floor, not a model);
   (b') Starlette on an asyncio event loop (for information).
 CLI (subprocess, so only the command line is used):
-  (r) `cors-spec run --json`, per request, on a file of 2,000 requests to distinct URLs and on
-      one of 2,000 requests to one URL, against the library with the trace on doing the same;
+  (r) `cors-spec run --json`, per request, on a file of 1,000 requests (the most a scenario holds) to distinct URLs and on
+      one of 1,000 requests to one URL, against the library with the trace on doing the same;
   (c) cold start of `cors-spec run --json` on a one-request file against `python -c pass`;
   (s) peak RSS of `cors-spec run` over 2,000 and over 20,000 small scenario files.
 
@@ -415,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-cors-") as tmp:
         d = Path(tmp)
         if "cli" not in skip:
-            nreq = 500 if quick else 2000
+            nreq = 500 if quick else 1000  # a scenario file holds at most 1,000 requests
             runs = 2 if quick else 3
             urls = [f"https://api.example/items/{i}" for i in range(nreq)]
             one = write_json(d / "one.json", scenario("one", urls[:1], urls[:1]))
