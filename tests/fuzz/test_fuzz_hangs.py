@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from cors_spec import Browser, Route, Routes
+from cors_spec.model.spec import Algorithm
+from cors_spec.model.trace import Step
 from cors_spec.oracle import strategies
 from cors_spec.oracle.strategies import DOT_LOOKALIKES, near_misses
 
@@ -52,3 +55,28 @@ def test_origins_asks_each_distinct_origin_once(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(strategies, "near_misses", counting)
     strategies.origins(["https://app.example"] * 10_000 + ["https://b.example"])
     assert calls == ["https://app.example", "https://b.example"]
+
+
+# fast api:17060 seed 17: XMLHttpRequest with 20,000 request headers to a 70 kB URL took 8 s
+# in Result.explain(): every per-name preflight-cache lookup step repeated the URL, a trace of
+# 1.4 GB of facts. The first lookup step names the URL and origin; the others do not.
+def _url_facts(n_names: int, method: str) -> tuple[int, list[Step]]:
+    url = "https://api.example/" + "a" * 5000
+    b = Browser("https://app.example", "firefox")
+    r = b.xhr(url, method=method, headers=[(f"X-H{i}", "v") for i in range(n_names)],
+              server=Routes((Route(url, 204, (("Access-Control-Allow-Origin", "*"),)),)))
+    lookups = [s for s in r.trace if s.algorithm in (Algorithm.CACHE_MATCH_METHOD, Algorithm.CACHE_MATCH_HEADER)]
+    return sum(1 for s in r.trace for _k, v in s.facts if v == url), lookups
+
+
+@pytest.mark.parametrize("method", ["PUT", "GET"])
+def test_the_url_is_in_the_trace_as_often_for_2000_names_as_for_2(method: str) -> None:
+    few, _ = _url_facts(2, method)
+    many, many_lookups = _url_facts(2000, method)
+    assert few == many
+    assert len(many_lookups) == 2000 + (method == "PUT")
+    first = dict(many_lookups[0].facts)
+    assert first["url"].startswith("https://api.example/aaa") and first["origin"] == "https://app.example"
+    assert all("url" not in dict(s.facts) for s in many_lookups[1:])
+    assert [dict(s.facts).get("header") for s in many_lookups if s.algorithm is Algorithm.CACHE_MATCH_HEADER][:2] \
+        == ["x-h0", "x-h1"]

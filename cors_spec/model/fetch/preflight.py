@@ -38,21 +38,26 @@ def preflight_needed(params: FetchParams, request: Request, unsafe_names: tuple[
     url = request.current_url.href
     include = request.credentials is Credentials.INCLUDE
     needed = False
+    # The first lookup step names the request's URL and origin; later ones (one per unsafe
+    # name) do not repeat them, so the trace is linear in names + URL, not their product.
+    where: tuple[tuple[str, str], ...] = (("url", url), ("origin", origin))
     if not is_cors_safelisted_method(request.method) or request.use_cors_preflight:
         hit = (match_method(params.cache, origin, url, include, request.method, params.now, profile)
                if profile.preflight_cache else None)
         if t is not None:
             t.append(Step(Algorithm.CACHE_MATCH_METHOD, "", Decision.HIT if hit else Decision.MISS,
-                          (("method", request.method), ("url", url), ("origin", origin))
+                          (("method", request.method), *where)
                           + ((("entry", _entry_facts(hit.method, hit.max_age, hit.stored_at)),) if hit else ())))
+            where = ()
         needed = hit is None
     for name in unsafe_names:
         hit = (match_header(params.cache, origin, url, include, name, params.now, profile)
                if profile.preflight_cache else None)
         if t is not None:
             t.append(Step(Algorithm.CACHE_MATCH_HEADER, "", Decision.HIT if hit else Decision.MISS,
-                          (("header", name), ("url", url), ("origin", origin))
+                          (("header", name), *where)
                           + ((("entry", _entry_facts(hit.header_name, hit.max_age, hit.stored_at)),) if hit else ())))
+            where = ()
         if hit is None:
             needed = True
             if t is None:
