@@ -236,6 +236,14 @@ class _LoadChoices(_PreflightChoices):
     #: CSS Fonts: font loads are CORS requests. False: fetched like a no-cors load (no
     #: Origin; a cross-origin font loads without Access-Control-Allow-Origin).
     font_cors: bool = attrs.field(default=True, metadata={"evidence": "element-font-cross-origin-no-acao-error"})
+    #: HTML: a media element fetches its resource once per load. True: when the fetch gives
+    #: a response (no network error) whose status is below 400 but whose body is not media
+    #: (no audio/video signature: text, an empty 204, a 3xx without Location), the whole
+    #: load is sent again once, every hop as the first time (same method, URL and Origin),
+    #: before the element fires error. A status of 400 or more, or a network error (CORS),
+    #: is not retried.
+    media_unplayable_fetched_again: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-webkit-media-fetched-twice"})
 
     # --- redirects ----------------------------------------------------------------------
     #: HTTP-redirect fetch step 7: redirect count at which fetch gives up (spec: 20).
