@@ -54,6 +54,7 @@ PROFILE = attrs.evolve(
     extra_forbidden_request_headers=frozenset({"user-agent"}),
     redirect_drops_client_hints=True,
     empty_location="absent",
+    origin_null_after_cross_origin_hop=True,
 )
 
 def display(value: str) -> str:

@@ -94,6 +94,16 @@ class _RequestChoices:
     extra_forbidden_request_headers: frozenset[str] = attrs.field(
         default=frozenset(), metadata={"evidence": "diff-chromium-user-agent-not-in-acrh"})
 
+    # --- the Origin header --------------------------------------------------------------
+    #: Spec: the Origin header serializes the request's origin, "null" only after
+    #: redirect-taint (a hop between two URLs neither of which is same origin with the
+    #: request's origin). True: a request whose response tainting is not "cors" (a no-cors
+    #: POST) carries `Origin: null` from its first hop to a URL not same origin with the
+    #: previous URL on (a.test -> api.a.test too); CORS-mode requests follow the spec
+    #: (diff-chromium-cors-origin-kept-on-cross-origin-hop).
+    origin_null_after_cross_origin_hop: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-chromium-no-cors-origin-null-on-cross-origin-hop"})
+
 
 
 @attrs.frozen

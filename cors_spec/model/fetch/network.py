@@ -5,6 +5,8 @@ https://fetch.spec.whatwg.org/#concept-http-network-or-cache-fetch
 
 from __future__ import annotations
 
+import itertools
+
 from cors_spec.model.fetch.params import FetchParams, InternalResponse
 from cors_spec.model.headers import HeaderList, LoweredHeaderList, lowercased
 from cors_spec.model.origin import Url, same_origin
@@ -125,6 +127,15 @@ def append_request_origin_header(params: FetchParams, request: Request) -> str |
     # 3. response tainting "cors"
     if request.tainting is Tainting.CORS:
         return serialized
+    # Profile choice: an engine whose network layer nulls the Origin of a request that is
+    # not CORS-handled on any hop to another origin (origin_null_after_cross_origin_hop).
+    if params.profile.origin_null_after_cross_origin_hop and serialized != "null" and any(
+        not same_origin(a.origin, b.origin) for a, b in itertools.pairwise(request.url_list)
+    ):
+        serialized = "null"
+        if t is not None:
+            t.append(Step(Algorithm.REDIRECT_TAINT, "", Decision.YES, (
+                ("url list", " -> ".join(u.href for u in request.url_list)), ("origin", "null"))))
     # 4. otherwise only methods other than GET and HEAD (Profile choice: engines that
     # send Origin on same-origin CORS-mode element loads)
     if request.method in ("GET", "HEAD"):
