@@ -935,37 +935,34 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise _Alarm
 
 
-def _fast_one(case: Case) -> str:
-    """The cheap path of one input, in this process: decode and check what a file edge
-    would, diagnose a paste, call the API. Returns ``refused`` or ``ran``; anything else
-    escapes as the finding."""
+def _fast_one(case: Case, workdir: Path | None = None) -> str:
+    """The cheap path of one input, in this process: read and check what a file edge
+    would (through the readers the CLI uses, cors_spec/scenario/files.py, so the same file
+    limits apply), diagnose a paste, call the API. Returns ``refused`` or ``ran``; anything
+    else escapes as the finding."""
     from cors_spec import InputError
 
+    if case.files and workdir is None:
+        with tempfile.TemporaryDirectory(prefix="cors-fuzz-") as tmp:
+            return _fast_one(case, Path(tmp))
+    paths: dict[str, Path] = {}
+    for name, data in case.files.items():
+        assert workdir is not None
+        paths[name] = workdir / name
+        paths[name].write_bytes(data)
     try:
         if case.target == "scenario":
-            from cors_spec.scenario.files import decode_json
-            from cors_spec.scenario.format import observation, parse_scenario, run_scenario
+            from cors_spec.scenario.format import load_scenario, observation, run_scenario
 
-            raw = case.files["s.json"]
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return "refused"
-            sc = parse_scenario(decode_json(text, "s.json"), "s.json")
+            sc = load_scenario(paths["s.json"])
             if len(sc.requests) <= 8:
                 for r in run_scenario(sc, rng_profile(case)):
                     json.dumps(observation(r))
         elif case.target == "intent":
             from cors_spec.intent import Intent
-            from cors_spec.scenario.files import decode_json, decode_toml
 
-            (name, raw), = case.files.items()
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return "refused"
-            data = decode_json(text, name) if name.endswith(".json") else decode_toml(text, name)
-            Intent.from_dict(data, name)
+            (path,) = paths.values()
+            Intent.load(path)
         elif case.target == "message":
             from cors_spec.scenario.format import parse_scenario
             from cors_spec.teach.diagnose import diagnose
@@ -980,15 +977,9 @@ def _fast_one(case: Case) -> str:
                     except InputError as e:
                         raise AssertionError(f"ReproRefused: {e}") from None
         elif case.target == "har":
-            from cors_spec.debug.har_read import group, parse_har
-            from cors_spec.scenario.files import decode_json
+            from cors_spec.debug.har_read import group, read_har
 
-            try:
-                text = case.files["f.har"].decode("utf-8-sig")
-            except UnicodeDecodeError:
-                return "refused"
-            log = parse_har(decode_json(text, "f.har"), "f.har")
-            group(log.entries)
+            group(read_har(paths["f.har"]).entries)
         elif case.call is not None and case.call.get("call") != "intent":
             with tempfile.TemporaryDirectory() as tmp:
                 return _run_api(case, Path(tmp)).outcome
@@ -1009,6 +1000,22 @@ def _fast_one(case: Case) -> str:
     return "ran"
 
 
+def run_fast_case(case: Case) -> Outcome:
+    """One input through the ``--fast`` path, in this process (``--fast --replay``)."""
+    started = time.perf_counter()
+    try:
+        outcome = Outcome(case.target, case.index, case.kind, _fast_one(case))
+    except BaseException as e:  # everything that escapes is the finding
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        key, where = _innermost(e.__traceback__)
+        outcome = Outcome(case.target, case.index, case.kind, "traceback", f"{type(e).__name__}@{key}", where,
+                          _short(e))
+    outcome.seconds = time.perf_counter() - started
+    outcome.size = case.size()
+    return outcome
+
+
 def rng_profile(case: Case) -> str:
     return random.Random(f"{case.target}:{case.index}:profile").choice(("spec", "chromium", "firefox", "webkit"))
 
@@ -1019,6 +1026,8 @@ def _fast_batch(job: tuple[str, int, str, int, int, float]) -> tuple[str, Counte
     counts: Counter[str] = Counter()
     bad: list[Outcome] = []
     previous = signal.signal(signal.SIGALRM, _on_alarm)
+    tmp = tempfile.TemporaryDirectory(prefix="cors-fuzz-")
+    workdir = Path(tmp.name)
     try:
         for index in range(start, start + count):
             try:
@@ -1030,7 +1039,7 @@ def _fast_batch(job: tuple[str, int, str, int, int, float]) -> tuple[str, Counte
             began = time.perf_counter()
             signal.setitimer(signal.ITIMER_REAL, timeout)
             try:
-                outcome = _fast_one(case)
+                outcome = _fast_one(case, workdir)
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 counts[outcome] += 1
             except _Alarm:
@@ -1048,6 +1057,7 @@ def _fast_batch(job: tuple[str, int, str, int, int, float]) -> tuple[str, Counte
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        tmp.cleanup()
     return target, counts, bad[:50]
 
 
@@ -1182,7 +1192,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="cors-fuzz-") as d:
             (Path(d) / "fuzzapp.py").write_text(_APP, encoding="utf-8")
             sys.path.insert(0, d)
-            outcome = run_case(case, Path(d))
+            outcome = run_fast_case(case) if args.fast else run_case(case, Path(d))
         print(json.dumps(outcome.__dict__, default=str), file=sys.stdout)
         if args.save_dir:
             save_case(case, args.save_dir, f"{target}-{index}")

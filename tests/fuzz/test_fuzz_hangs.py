@@ -6,13 +6,20 @@ which limit refused the input).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from cors_spec import Browser, Route, Routes
+from cors_spec import Browser, InputError, Route, Routes
 from cors_spec.model.spec import Algorithm
 from cors_spec.model.trace import Step
 from cors_spec.oracle import strategies
 from cors_spec.oracle.strategies import DOT_LOOKALIKES, near_misses
+from cors_spec.scenario.files import MAX_BYTES, read_json
+from cors_spec.scenario.format import load_scenario
+
+from ._support import ROOT, load_fuzzer
 
 # intent:13701 seed 16: an intent whose one origin is a host of 5,001 labels (10 kB) took
 # 6 s in `cors-spec audit`: one unescaped-dot look-alike per dot, each as long as the host,
@@ -80,3 +87,34 @@ def test_the_url_is_in_the_trace_as_often_for_2000_names_as_for_2(method: str) -
     assert all("url" not in dict(s.facts) for s in many_lookups[1:])
     assert [dict(s.facts).get("header") for s in many_lookups if s.algorithm is Algorithm.CACHE_MATCH_HEADER][:2] \
         == ["x-h0", "x-h1"]
+
+
+# fast scenario:85247 seed 17: a 79 MB generated scenario was decoded by the --fast path,
+# which skipped the 4 MiB file limit `cors-spec run` applies. The fast path now reads every
+# file through the CLI's reader (cors_spec/scenario/files.py).
+def _padded_scenario() -> bytes:
+    doc = json.loads((ROOT / "examples" / sorted(p.name for p in (ROOT / "examples").glob("*.json"))[0]).read_bytes())
+    return json.dumps(doc).encode() + b" " * (MAX_BYTES + 1)  # valid JSON, one byte over the limit
+
+
+def test_the_fast_path_refuses_a_scenario_over_the_file_size_limit(tmp_path: Path) -> None:
+    fuzz = load_fuzzer()
+    raw = _padded_scenario()
+    case = fuzz.Case("scenario", 0, "run:json", ["run", "{dir}/s.json"], {"s.json": raw})
+    assert fuzz._fast_one(case, tmp_path) == "refused"
+    with pytest.raises(InputError, match=r"scenario files are at most 4\.0 MiB \(the file size limit\)"):
+        load_scenario(tmp_path / "s.json")
+    # the same document inside the limit runs
+    small = fuzz.Case("scenario", 0, "run:json", ["run", "{dir}/s.json"], {"s.json": raw.rstrip(b" ")})
+    assert fuzz._fast_one(small, tmp_path) == "ran"
+
+
+def test_the_fast_path_reads_an_intent_file_through_the_cli_reader(tmp_path: Path) -> None:
+    fuzz = load_fuzzer()
+    big = b'{"origins": ["*"]}' + b" " * MAX_BYTES
+    case = fuzz.Case("intent", 0, "load", None, {"intent.json": big}, {"call": "intent", "file": "intent.json"})
+    assert fuzz._fast_one(case, tmp_path) == "refused"
+    with pytest.raises(InputError, match=r"\(the file size limit\)"):
+        read_json(tmp_path / "intent.json")
+    ok = fuzz.Case("intent", 0, "load", None, {"intent.json": big.rstrip()}, {"call": "intent", "file": "intent.json"})
+    assert fuzz._fast_one(ok, tmp_path) == "ran"
