@@ -13,7 +13,8 @@ One exchange (a preflighted credentialed PUT with a custom header, a fresh Brows
 CLI (subprocess, so only the command line is used):
   (r) `cors-spec run --json`, per request, on a file of 1,000 requests (the most a scenario holds) to distinct URLs and on
       one of 1,000 requests to one URL, against the library with the trace on doing the same;
-  (c) cold start of `cors-spec run --json` on a one-request file against `python -c pass`;
+  (c) cold start of `cors-spec run --json` on a one-request file against `python -c pass`, with
+      the package's bytecode cached (as installed), and for information with none;
   (s) peak RSS of `cors-spec run` over 2,000 and over 20,000 small scenario files.
 
 Run:  python3 benchmarks/bench_preflight.py [--quick] [--json]
@@ -228,14 +229,26 @@ ENV = child_env()
 CWD = tempfile.gettempdir()  # not the checkout: `python -m` puts the working directory on sys.path
 
 
-def walls(cmds: dict[str, list[str]], runs: int) -> dict[str, float]:
+def bytecode_envs(cache: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Child environments for the cold start: with the package's bytecode cached (in
+    ``cache``, not in the checkout), as an installed package has it; and with no bytecode
+    written or read for it (``PYTHONDONTWRITEBYTECODE``: every run compiles the package's
+    source, while the standard library's and the dependencies' bytecode is still used)."""
+    cached = {k: v for k, v in ENV.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cached["PYTHONPYCACHEPREFIX"] = str(cache)
+    uncached = {k: v for k, v in ENV.items() if k != "PYTHONPYCACHEPREFIX"}
+    uncached["PYTHONDONTWRITEBYTECODE"] = "1"
+    return cached, uncached
+
+
+def walls(cmds: dict[str, list[str]], runs: int, env: dict[str, str] | None = None) -> dict[str, float]:
     """Wall time of each command (output discarded), run in interleaved rounds; the fastest
     run of each, so that a busy moment of the machine does not land on one side only."""
     best: dict[str, float] = {}
     for _ in range(runs):
         for name, cmd in cmds.items():
             t0 = time.perf_counter()
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=CWD, env=ENV)
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=CWD, env=ENV if env is None else env)
             dt = time.perf_counter() - t0
             best[name] = min(best.get(name, dt), dt)
     return best
@@ -422,13 +435,21 @@ def main(argv: list[str] | None = None) -> int:
             distinct = write_json(d / "distinct.json", scenario("distinct", urls, urls))
             repeated = write_json(d / "repeated.json", scenario("repeated", [URL] * nreq, [URL]))
             log("cli: cold start ...")
-            cold = walls({"py": [sys.executable, "-c", "pass"], "json": [*CLI, "run", "--json", str(one)],
-                          "text": [*CLI, "run", str(one)]}, runs * 3)
+            cached, uncached = bytecode_envs(d / "pycache")
+            cold_cmds = {"py": [sys.executable, "-c", "pass"], "json": [*CLI, "run", "--json", str(one)],
+                         "text": [*CLI, "run", str(one)]}
+            walls(cold_cmds, 1, cached)  # writes the package's bytecode into the cache
+            cold = walls(cold_cmds, runs * 3, cached)
             py, cold_json, cold_text = cold["py"], cold["json"], cold["text"]
             t.add("python_pass_ms", "(c) python -c pass", py * 1e3, "ms")
             t.add("cold_json_ms", "(c) cors-spec run --json, one request", cold_json * 1e3, "ms")
-            t.add("cold_json", "(c) cold start run --json / python -c pass", cold_json / py, "x", 3.0)
-            t.add("cold_text", "(c) cold start run (text) / python -c pass", cold_text / py, "x", None)
+            t.add("cold_json", "(c) cold start run --json / python -c pass", cold_json / py, "x", 3.0,
+                  "bytecode cached")
+            t.add("cold_text", "(c) cold start run (text) / python -c pass", cold_text / py, "x", None,
+                  "bytecode cached")
+            raw = walls(cold_cmds, runs * 3, uncached)
+            t.add("cold_json_nobc", "(c) the same, no bytecode: run --json / python -c pass", raw["json"] / raw["py"],
+                  "x", None, f"source compiled each run; {raw['json'] * 1e3:.1f} / {raw['py'] * 1e3:.1f} ms")
             log(f"cli: {nreq} requests per file ...")
             whole = walls({"one": [*CLI, "run", "--json", str(one)],
                            "distinct": [*CLI, "run", "--json", str(distinct)],
