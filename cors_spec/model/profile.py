@@ -103,6 +103,14 @@ class _RequestChoices:
     #: (diff-chromium-cors-origin-kept-on-cross-origin-hop).
     origin_null_after_cross_origin_hop: bool = attrs.field(
         default=False, metadata={"evidence": "diff-chromium-no-cors-origin-null-on-cross-origin-hop"})
+    #: Spec: a GET or HEAD that is not CORS-handled carries no Origin. True: from a page
+    #: whose origin is opaque and whose precursor origin is known (the tuple origin the
+    #: opaque one was made from: a sandboxed frame's document URL), such a request with
+    #: credentials mode "include" (img, script, stylesheet, iframe; fetch no-cors with
+    #: credentials "include") to a first URL same site with the precursor carries
+    #: `Origin: null`, and keeps it on later hops while the method stays.
+    opaque_origin_same_site_null: bool = attrs.field(
+        default=False, metadata={"evidence": "diff-chromium-opaque-page-same-site-origin-null"})
 
 
 
