@@ -58,6 +58,7 @@ PROFILE = attrs.evolve(
     empty_location="failure",
     redirect_userinfo_checked_after_preflight=True,
     stylesheet_mime_from_first_line=True,
+    media_unplayable_fetched_again=True,
 )
 
 def display(value: str) -> str:

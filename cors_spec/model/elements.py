@@ -155,6 +155,29 @@ def _ok(status: int) -> bool:
     return 200 <= status <= 299
 
 
+def media_fetched_again(
+    api: Api, status: int, body: str, profile: Profile, trace: Recorder | None,
+) -> bool:
+    """Whether the engine sends a media element's whole load a second time (every hop
+    again, as the first time) before the element fires error.
+
+    Profile choice (``media_unplayable_fetched_again``): HTML fetches a media resource once
+    per load. WebKitGTK's media pipeline loads it again when the fetch gave a response
+    (the caller asks only then: no network error, CORS passed) whose status is below 400
+    and whose body has no audio/video signature; a status of 400 or more is not retried.
+    """
+    if not profile.media_unplayable_fetched_again or api is not Api.MEDIA:
+        return False
+    if status in (204, 304):
+        body = ""  # no content on the wire (RFC 9110, 15.3.5 and 15.4.5), whatever the server wrote
+    again = status < 400 and not (_matches(body, _VIDEO_SIGNATURES) or _matches(body, _AUDIO_SIGNATURES))
+    if again and trace is not None:
+        trace.append(Step(Algorithm.FILTERED_RESPONSE, "", Decision.CHOSEN, (
+            ("element", api.value), ("fetched again", "yes"),
+            ("why", f"status {status} below 400, body not media"))))
+    return again
+
+
 def element_verdict(
     api: Api, page: Origin, request: Request, status: int, headers: HeaderList, body: str,
     url_list: tuple[Url, ...], failure: Failure | None, profile: Profile, trace: Recorder | None,

@@ -21,7 +21,12 @@ from cors_spec.model.classify import (
     cors_unsafe_request_header_names,
     is_cors_safelisted_method,
 )
-from cors_spec.model.elements import blocked_for_destination, element_verdict, extract_mime_essence
+from cors_spec.model.elements import (
+    blocked_for_destination,
+    element_verdict,
+    extract_mime_essence,
+    media_fetched_again,
+)
 from cors_spec.model.fetch.cache import clear
 from cors_spec.model.fetch.cors_check import cors_check
 from cors_spec.model.fetch.filtered import main_fetch_response, request_context
@@ -73,6 +78,10 @@ def fetch_element(params: FetchParams, request: Request, page: Origin) -> Result
     if (failure is not None and failure.reason is Reason.LOAD_UNDECODABLE
             and not isinstance(response, Failure)):
         failure = attrs.evolve(failure, body_head=response.body[:4])
+    # Profile choice: an engine whose media pipeline loads an unplayable resource again.
+    if not isinstance(response, Failure) and media_fetched_again(
+            request.api, response.status, response.body, params.profile, t):
+        params.sent.extend(list(params.sent))
     url = ""
     if request.api is Api.IFRAME and element.readable:
         url = (request.url_list if isinstance(response, Failure) else response.url_list)[-1].href_without_fragment
