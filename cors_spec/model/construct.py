@@ -18,7 +18,7 @@ from cors_spec.model.classify import (
     normalize_header_value,
     normalize_method,
 )
-from cors_spec.model.headers import HeaderList, header_contains, is_token
+from cors_spec.model.headers import HeaderList, is_token
 from cors_spec.model.origin import Origin, parse_url
 from cors_spec.model.profile import Profile
 from cors_spec.model.request import Api, Credentials, Mode, Redirect, Request
@@ -49,15 +49,21 @@ def _throw(
 
 class _Building(list[tuple[str, str]]):
     """A request's header list being built, with the positions of each lowercased name, so
-    that appending one header costs O(lines of that name), not O(all lines)."""
+    that appending one header costs O(lines of that name), not O(all lines), and "contains"
+    is one dictionary look-up."""
 
     def __init__(self) -> None:
         super().__init__()
         self.at: dict[str, list[int]] = {}
 
-    def append(self, item: tuple[str, str]) -> None:
-        self.at.setdefault(item[0].lower(), []).append(len(self))
+    def append(self, item: tuple[str, str], lname: str | None = None) -> None:
+        """Append a header; ``lname`` is its name lowercased, when the caller has it."""
+        self.at.setdefault(item[0].lower() if lname is None else lname, []).append(len(self))
         super().append(item)
+
+    def contains(self, lname: str) -> bool:
+        """https://fetch.spec.whatwg.org/#header-list-contains (``lname`` lowercased)"""
+        return lname in self.at
 
 
 def _append_header(
@@ -79,14 +85,14 @@ def _append_header(
     if not is_header_value(value):
         return _throw(trace, Algorithm.HEADER_VALUE, "", Reason.INVALID_HEADER_VALUE, value, exc,
                       (("name", name), ("value", value)))
+    lname = name.lower()
     # Profile choice: names an engine still forbids (extra_forbidden_request_headers).
     if is_forbidden_request_header(name, value) or (
-            profile is not None and name.lower() in profile.extra_forbidden_request_headers):
+            profile is not None and lname in profile.extra_forbidden_request_headers):
         if trace is not None:
             trace.append(Step(Algorithm.FORBIDDEN_REQUEST_HEADER, "", Decision.DROPPED,
                               (("name", name), ("value", value))))
         return None
-    lname = name.lower()
     present = headers.at.get(lname)  # this name's lines so far: no scan of the whole list
     if api is Api.XHR and present:
         # XHR setRequestHeader combines: the first header's value gets ", value".
@@ -104,7 +110,7 @@ def _append_header(
     # 4. append (reusing the casing of an existing header of that name)
     if present:
         name = headers[present[0]][0]
-    headers.append((name, value))
+    headers.append((name, value), lname)
     # 5. removing privileged no-CORS request-headers (Range) is a no-op here: Range is not
     # a no-CORS-safelisted name, so step 3.4 has already refused it.
     return None
@@ -135,14 +141,15 @@ def construct(
 
 
 def _add_defaults(
-    headers: list[tuple[str, str]], profile: Profile, trace: Recorder | None
+    headers: _Building, profile: Profile, trace: Recorder | None
 ) -> None:
     """fetch steps 12-14: `Accept` and `Accept-Language` when absent."""
     for name, value in profile.default_request_headers:
-        if not header_contains(tuple(headers), name.lower()):
-            headers.append((name, value))
+        lname = name.lower()
+        if not headers.contains(lname):
+            headers.append((name, value), lname)
             if trace is not None:
-                trace.append(Step(Algorithm.FETCH, "12" if name.lower() == "accept" else "14",
+                trace.append(Step(Algorithm.FETCH, "12" if lname == "accept" else "14",
                                   Decision.SET, (("header", name), ("value", value))))
 
 
@@ -194,7 +201,7 @@ def _construct_fetch(
         return _throw(trace, A, "35", Reason.BODY_WITH_GET_OR_HEAD, method, T,
                       (("method", method), ("body", "present")), parsed.href)
     # 37. a string body brings Content-Type text/plain;charset=UTF-8 unless one is set
-    if body is not None and not header_contains(tuple(headers), "content-type"):
+    if body is not None and not headers.contains("content-type"):
         _append_header(headers, "Content-Type", _TEXT_PLAIN, no_cors, trace, Api.FETCH, profile)
     _add_defaults(headers, profile, trace)
     return Request(
@@ -243,10 +250,10 @@ def _construct_xhr(
     # send(): GET and HEAD drop the body; a string body brings a text/plain Content-Type
     if method in ("GET", "HEAD"):
         body = None
-    if body is not None and not header_contains(tuple(headers), "content-type"):
-        headers.append(("Content-Type", _TEXT_PLAIN))
-    if not header_contains(tuple(headers), "accept"):
-        headers.append(("Accept", "*/*"))
+    if body is not None and not headers.contains("content-type"):
+        headers.append(("Content-Type", _TEXT_PLAIN), "content-type")
+    if not headers.contains("accept"):
+        headers.append(("Accept", "*/*"), "accept")
     _add_defaults(headers, profile, trace)
     # send(): upload listeners set the upload listener flag, and that flag alone sets the
     # use-CORS-preflight flag, body or not (XHR standard, send() steps 5-6).
