@@ -687,6 +687,163 @@ def test_no_doubled_network_error_on_russian_pages() -> None:
         assert "network error | **network error**" not in page, name
 
 
+# --- the site's navigation and theme labels, in each page's language ---------------------------
+
+#: Names a label may show in any language: the site's name, the language switcher's "English",
+#: the theme's name in its credit line, and the engine profiles' names (a page's headings).
+LABEL_NAMES = ("cors_spec", "English", "Material for MkDocs", *build_docs.PROFILES)
+
+
+class _Chrome(HTMLParser):
+    """What a built page shows around its content (outside ``<article>``): every label (text,
+    ``title``, ``aria-label``, ``placeholder``; in the content, the headings' permalinks' titles)
+    and the links of its menu (not the page's table of contents) and of its footer."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip = 0
+        self.article = 0
+        self.config = False
+        self.labels: list[str] = []
+        self.menu: list[tuple[str, str]] = []  # (href, text)
+        self.footer: list[str] = []
+        self._link: list[str] | None = None
+        self._href = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag in ("script", "style", "svg"):
+            self.skip += 1
+            self.config = a.get("id") == "__config"
+        if tag == "article":
+            self.article += 1
+        if "headerlink" in a.get("class", "") and a.get("title"):
+            self.labels.append(a["title"])
+        if self.article:
+            return
+        self.labels += [a[k] for k in ("title", "aria-label", "placeholder") if a.get(k)]
+        if tag == "a" and "md-nav__link" in a.get("class", "") and not a.get("href", "").startswith("#"):
+            self._link, self._href = [], a.get("href", "")
+        if tag == "a" and "md-footer__link" in a.get("class", ""):
+            self.footer.append(a.get("href", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "svg"):
+            self.skip -= 1
+            self.config = False
+        if tag == "article":
+            self.article -= 1
+        if tag == "a" and self._link is not None:
+            self.menu.append((self._href, " ".join(self._link)))
+            self._link = None
+
+    def handle_data(self, data: str) -> None:
+        if self.config:  # the theme's strings for its scripts (search, clipboard)
+            self.labels += [str(v) for v in json.loads(data).get("translations", {}).values()]
+        if self.skip or self.article or not data.strip():
+            return
+        self.labels.append(data.strip())
+        if self._link is not None:
+            self._link.append(data.strip())
+
+
+def chrome(html_text: str) -> _Chrome:
+    parser = _Chrome()
+    parser.feed(html_text)
+    return parser
+
+
+_IDENTIFIER = re.compile(r"[\w.]+(?:-[\w.]+)+")
+
+
+def english_labels(labels: Sequence[str]) -> list[str]:
+    """Labels with no Russian word that are English: a word with a lower-case Latin letter that
+    is neither a name (:data:`LABEL_NAMES`, a scenario's name) nor one of the standard's terms
+    ("1. Origin")."""
+    found = []
+    for label in labels:
+        if re.search("[а-яё]", label, re.I):
+            continue
+        rest = label
+        for name in LABEL_NAMES:
+            rest = rest.replace(name, " ")
+        rest = _IDENTIFIER.sub(" ", rest)  # a scenario's name, the title of its page
+        if any(w.lower() not in SPEC_WORDS for w in re.findall(rf"\b{_WORD}\b", rest)):
+            found.append(label)
+    return found
+
+
+def test_the_label_check_finds_english() -> None:
+    page = chrome('<html><head><title>1. Origin - cors_spec</title></head><body>'
+                  '<label title="Dark mode" aria-label="Тёмная тема"></label>'
+                  '<nav class="md-nav"><a href="../" class="md-nav__link"> Home </a>'
+                  '<a href="../tutorial/" class="md-nav__link">Учебник</a></nav>'
+                  '<nav class="md-nav"><a href="#step" class="md-nav__link">Шаг</a></nav>'
+                  '<article><h1 id="x">Tutorial text is content, not a label'
+                  '<a class="headerlink" href="#x" title="Permanent link">¶</a></h1></article>'
+                  '<script id="__config" type="application/json">'
+                  '{"translations": {"clipboard.copy": "Copy to clipboard"}}</script>'
+                  '<div class="md-copyright">Made with <a href="x">Material for MkDocs</a></div>'
+                  '<a href="../a/" class="md-footer__link">Вперед</a></body></html>')
+    assert english_labels(page.labels) == ["Dark mode", "Home", "Permanent link", "Copy to clipboard", "Made with"]
+    assert page.menu == [("../", "Home"), ("../tutorial/", "Учебник")]
+    assert page.footer == ["../a/"]
+    assert english_labels(["English", "Русский", "cors_spec", "1. Origin", "Отладка: probe, har",
+                           "preflight-acah-parse-failure - cors_spec"]) == []
+
+
+def _site_pages(site: Path, lang: str) -> list[Path]:
+    """The pages in the menu (home, tutorial, gallery and its concept pages, reference) and a
+    few scenario pages, which are reached from the concept pages."""
+    base = site / "ru" if lang == "ru" else site
+    pages = [base / "index.html", *sorted((base / "tutorial").rglob("index.html")),
+             base / "gallery" / "index.html", *sorted((base / "gallery" / "topics").rglob("index.html")),
+             *sorted((base / "gallery").glob("preflight-*/index.html"))[:3]]
+    if lang == "en":
+        pages += sorted((site / "reference").rglob("index.html"))
+    return pages
+
+
+def _target(page: Path, href: str) -> Path:
+    return (page.parent / href.split("#")[0]).resolve()
+
+
+def test_russian_pages_have_russian_navigation_and_theme_labels(site: Path) -> None:
+    site = site.resolve()
+    ru = site / "ru"
+    english_only = {site / "reference", *(site / p.stem for p in DOCS.glob("*.md") if p.stem != "index")}
+    left: dict[str, list[str]] = {}
+    astray: list[tuple[str, str, str]] = []
+    for page in _site_pages(site, "ru"):
+        parsed = chrome(page.read_text(encoding="utf-8"))
+        assert parsed.menu, page
+        if english_labels(parsed.labels):
+            left[str(page.relative_to(site))] = english_labels(parsed.labels)
+        # a Russian page's menu leads to Russian pages, or by a Russian name to a reference page
+        # that exists in English only; Previous / Next stay in Russian
+        astray += [(str(page.relative_to(site)), href, text) for href, text in parsed.menu
+                   if not any(_target(page, href).is_relative_to(d) for d in (ru, *english_only))]
+        astray += [(str(page.relative_to(site)), href, "footer") for href in parsed.footer
+                   if not _target(page, href).is_relative_to(ru)]
+    assert not left, f"English labels on {len(left)} Russian pages: {left}"
+    assert not astray, f"links out of the Russian site: {astray[:10]}"
+    home = chrome((ru / "index.html").read_text(encoding="utf-8"))
+    assert [text for _, text in home.menu][:3] == ["Главная", "Учебник", "Галерея"]
+    assert "Справочник (на английском)" in home.labels
+
+
+def test_english_pages_have_english_navigation(site: Path) -> None:
+    site = site.resolve()
+    for page in _site_pages(site, "en"):
+        parsed = chrome(page.read_text(encoding="utf-8"))
+        russian = [text for _, text in parsed.menu if re.search("[а-яё]", text, re.I)]
+        assert not russian, (page, russian)
+        for href in [h for h, _ in parsed.menu] + parsed.footer:
+            assert not _target(page, href).is_relative_to(site / "ru"), (page, href)
+    home = chrome((site / "index.html").read_text(encoding="utf-8"))
+    assert [text for _, text in home.menu][:4] == ["Home", "Tutorial", "Gallery", "Reference"]
+
+
 # --- the gallery, grouped by concept -----------------------------------------------------------
 
 

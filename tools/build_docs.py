@@ -39,6 +39,7 @@ import http.server
 import importlib.util
 import inspect
 import json
+import logging
 import os
 import re
 import shutil
@@ -993,6 +994,125 @@ def on_config(config: Any) -> Any:
     return config
 
 
+# --- one navigation per language -------------------------------------------------------------
+#
+# The site is one MkDocs build with one ``nav`` in mkdocs.yml; the Russian pages are its
+# "Русский" section. Each page is rendered with the navigation of its own language
+# (:func:`on_nav`, :func:`on_page_context`): an English page sees the English sections, a Russian
+# page the Russian ones at the top level (and the English-only reference under Russian names),
+# and "Previous"/"Next" never cross from one language into the other. The theme's own strings
+# come from its translations (docs/overrides/main.html); the few it has none for are below.
+
+#: Russian names of the English-only reference pages, as the Russian navigation lists them.
+RU_REFERENCE_TITLES: dict[str, str] = {
+    "reference/reasons.md": "Причины отказа",
+    "reference/profiles.md": "Профили браузеров",
+    "reference/steps.md": "Шаги трассы",
+    "scenario-format.md": "Формат сценария",
+    "reference/schema.md": "Схема JSON",
+    "trace.md": "Записи трассы",
+    "reference/api.md": "API для Python",
+    "conformance.md": "Сверка с браузерами",
+    "harness.md": "Проверка в настоящих браузерах",
+    "debugging.md": "Отладка: probe, har, explain-error",
+    "limits.md": "Ограничения",
+    "architecture.md": "Устройство пакета",
+    "errors.md": "Сообщения об ошибках CORS",
+    "oracle.md": "Оракул для сервера",
+}
+RU_REFERENCE_SECTION = "Справочник (на английском)"
+#: Labels the theme takes from mkdocs.yml or writes as they are (no translation of its own), and
+#: the title of a heading's permalink (Markdown's toc extension).
+RU_CHROME: dict[str, str] = {"Dark mode": "Тёмная тема", "Light mode": "Светлая тема",
+                             "Permanent link": "Постоянная ссылка"}
+RU_GENERATOR = "Сделано на"
+
+_log = logging.getLogger("mkdocs.hooks.build_docs")  # a warning here fails a --strict build
+_NAVS: dict[str, Any] = {}
+
+
+def page_lang(src_uri: str) -> str:
+    """The language of a page from its path in docs/: ``ru/...`` is Russian."""
+    return "ru" if src_uri.startswith("ru/") else "en"
+
+
+def _item_pages(item: Any) -> list[Any]:
+    if getattr(item, "is_page", False):
+        return [item]
+    return [p for child in getattr(item, "children", None) or [] for p in _item_pages(child)]
+
+
+def _russian_reference(items: Sequence[Any]) -> Any:
+    """The English Reference section as links with Russian names (the pages stay English)."""
+    from mkdocs.structure.nav import Link, Section
+
+    pages = [p for item in items if getattr(item, "is_section", False) and item.title == "Reference"
+             for p in _item_pages(item)]
+    links: list[Any] = []
+    for p in pages:
+        title = RU_REFERENCE_TITLES.get(p.file.src_uri)
+        if title is None:
+            _log.warning("build_docs: no Russian name for %s in RU_REFERENCE_TITLES", p.file.src_uri)
+            title = p.title
+        links.append(Link(title, p.url))
+    section = Section(RU_REFERENCE_SECTION, links)
+    for link in links:
+        link.parent = section
+    return section
+
+
+def language_navs(nav: Any) -> dict[str, Any]:
+    """Split the site's navigation into an English and a Russian one, each with its own
+    home page and its own Previous/Next chain."""
+    from mkdocs.structure.nav import Navigation
+
+    ru_items: list[Any] = []
+    en_items: list[Any] = []
+    for item in nav.items:
+        pages = _item_pages(item)
+        if pages and all(page_lang(p.file.src_uri) == "ru" for p in pages):
+            ru_items.extend(item.children if getattr(item, "is_section", False) else [item])
+        else:
+            en_items.append(item)
+    navs: dict[str, Any] = {}
+    for lang, items in (("en", en_items), ("ru", ru_items + [_russian_reference(en_items)])):
+        pages = [p for item in items for p in _item_pages(item)]
+        navigation = Navigation(items, pages)
+        home = f"{'' if lang == 'en' else lang + '/'}index.md"
+        navigation.homepage = next((p for p in pages if p.file.src_uri == home), navigation.homepage)
+        for before, page, after in zip([None, *pages], pages, [*pages[1:], None]):
+            page.previous_page, page.next_page = before, after
+        navs[lang] = navigation
+    return navs
+
+
+def on_nav(nav: Any, config: Any, files: Any) -> Any:
+    """MkDocs hook: one navigation per language (the site's own stays whole, for the sitemap)."""
+    _NAVS.clear()
+    _NAVS.update(language_navs(nav))
+    return nav
+
+
+def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -> dict[str, Any]:
+    """MkDocs hook: render each page with the navigation of its language."""
+    lang_nav = _NAVS.get(page_lang(page.file.src_uri))
+    if lang_nav is not None:
+        context["nav"] = lang_nav
+    return context
+
+
+_RU_CHROME = re.compile(r'((?:title|aria-label)=")(' + "|".join(map(re.escape, RU_CHROME)) + ')"')
+_GENERATOR = re.compile(r'(<div class="md-copyright">\s*(?:<div class="md-copyright__highlight">.*?</div>\s*)?)Made with',
+                        re.S)
+
+
+def localize_chrome(html_text: str) -> str:
+    """A Russian page's remaining theme labels in Russian: the colour scheme toggle's names
+    (from mkdocs.yml), the headings' permalinks and the footer's credit line."""
+    html_text = _RU_CHROME.sub(lambda m: f'{m.group(1)}{RU_CHROME[m.group(2)]}"', html_text)
+    return _GENERATOR.sub(lambda m: m.group(1) + RU_GENERATOR, html_text, count=1)
+
+
 _VERBATIM = re.compile(r"(<(pre|textarea|script)\b.*?</\2>)", re.S | re.I)
 _BLANK_RUN = re.compile(r"[ \t\r]*\n[ \t\r\n]*")
 #: Between these tags whitespace means nothing at all (table rows and cells, list items).
@@ -1023,7 +1143,10 @@ def compact_html(html_text: str) -> str:
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
-    """MkDocs hook: pages without the template's indentation (about a third of their size)."""
+    """MkDocs hook: pages without the template's indentation (about a third of their size), and
+    a Russian page's theme labels in Russian."""
+    if page_lang(page.file.src_uri) == "ru":
+        output = localize_chrome(output)
     return compact_html(output)
 
 
