@@ -29,7 +29,7 @@ LoweredHeaderList = NewType("LoweredHeaderList", HeaderList)
 
 def lowercased(headers: Iterable[tuple[str, str]]) -> LoweredHeaderList:
     """The header list with every name lowercased (values unchanged)."""
-    return LoweredHeaderList(tuple((n.lower(), v) for n, v in headers))
+    return LoweredHeaderList(tuple([(n.lower(), v) for n, v in headers]))
 
 
 class _Failure(enum.Enum):

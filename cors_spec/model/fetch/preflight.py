@@ -201,22 +201,18 @@ def _allows_request(
 ) -> Failure | None:
     """Steps 7.5-7.7: the method, Authorization, and every CORS-unsafe header name."""
     method = request.method
-    acam = lowered_get(headers, "access-control-allow-methods")
-    acah = lowered_get(headers, "access-control-allow-headers")
-    shown_acam = ABSENT if acam is None else acam
-    shown_acah = ABSENT if acah is None else acah
     # 7.5 the method
     if method not in methods and not is_cors_safelisted_method(method) and (
         include or "*" not in methods
     ):
         if t is not None:
             t.append(Step(A, "7.5", Decision.FAILURE, (
-                ("method", method), ("access-control-allow-methods", shown_acam),
+                ("method", method), ("access-control-allow-methods", _shown(headers, "access-control-allow-methods")),
                 ("credentials mode", "include" if include else "not-include"))))
         return Failure(Reason.METHOD_DISALLOWED_BY_PREFLIGHT_RESPONSE, method, url)
     if t is not None:
         t.append(Step(A, "7.5", Decision.SUCCESS, (
-            ("method", method), ("access-control-allow-methods", shown_acam))))
+            ("method", method), ("access-control-allow-methods", _shown(headers, "access-control-allow-methods")))))
     lowered = {h.lower() for h in header_names}
     # 7.6 Authorization must be named explicitly (a wildcard never covers it)
     for name, _ in request.headers:
@@ -227,21 +223,27 @@ def _allows_request(
                 continue
             if t is not None:
                 t.append(Step(A, "7.6", Decision.FAILURE, (
-                    ("header", lname), ("access-control-allow-headers", shown_acah))))
+                    ("header", lname), ("access-control-allow-headers", _shown(headers, "access-control-allow-headers")))))
             return Failure(Reason.HEADER_DISALLOWED_BY_PREFLIGHT_RESPONSE, lname, url)
     # 7.7 every CORS-unsafe request-header name
     for lname in unsafe_names:
         if lname not in lowered and (include or "*" not in lowered):
             if t is not None:
                 t.append(Step(A, "7.7", Decision.FAILURE, (
-                    ("header", lname), ("access-control-allow-headers", shown_acah),
+                    ("header", lname), ("access-control-allow-headers", _shown(headers, "access-control-allow-headers")),
                     ("credentials mode", "include" if include else "not-include"))))
             return Failure(Reason.HEADER_DISALLOWED_BY_PREFLIGHT_RESPONSE, lname, url)
     if t is not None:
         t.append(Step(A, "7.7", Decision.SUCCESS, (
             ("unsafe header names", ",".join(unsafe_names) or NONE),
-            ("access-control-allow-headers", shown_acah))))
+            ("access-control-allow-headers", _shown(headers, "access-control-allow-headers")))))
     return None
+
+
+def _shown(headers: LoweredHeaderList, name: str) -> str:
+    """A header's value as trace records show it (read only when a trace is recorded)."""
+    value = lowered_get(headers, name)
+    return ABSENT if value is None else value
 
 
 def _max_age_int(digits: str) -> int:
