@@ -14,7 +14,7 @@ from cors_spec.model.construct import Rejected, construct
 from cors_spec.model.elements import element_request
 from cors_spec.model.fetch import FetchParams, Server, fetch, fetch_element
 from cors_spec.model.fetch.cache import PreflightCache
-from cors_spec.model.origin import Origin, parse_origin, parse_url
+from cors_spec.model.origin import Origin, TupleOrigin, parse_origin, parse_url
 from cors_spec.model.profile import Profile
 from cors_spec.model.request import Api, Credentials, CrossOrigin, Mode, Redirect
 from cors_spec.model.response import ElementLoad, Failure, Outcome, Reason, RequestContext, Result
@@ -44,6 +44,9 @@ def _as_headers(headers: HeadersLike | None) -> tuple[tuple[str, str], ...]:
 class Browser:
     """A page at ``page`` (an origin, or "null" for an opaque origin) in a browser profile.
 
+    ``page_precursor`` (only with ``page="null"``) is the tuple origin the opaque origin was
+    made from (a sandboxed frame's document's origin), when known.
+
     The browser keeps its CORS-preflight cache across calls; :meth:`advance` moves its
     virtual clock.
 
@@ -56,10 +59,13 @@ class Browser:
     """
 
     def __init__(self, page: str = "https://app.example", profile: str | Profile = "spec", *,
-                 trace: bool = True) -> None:
+                 trace: bool = True, page_precursor: str | None = None) -> None:
         origin = parse_origin(page)
         if origin is None:
             raise InputError("page", "must be an origin such as 'https://app.example', or 'null'", page)
+        #: For an opaque page: the tuple origin it was made from (a sandboxed frame's
+        #: document's), when known; None: unknown. Only profiles read it.
+        self.page_precursor: TupleOrigin | None = parse_precursor(page_precursor, origin)
         if isinstance(profile, str):
             profile = get_profile(profile)
         self.page: Origin = origin
@@ -126,7 +132,8 @@ class Browser:
                           context=RequestContext(self.profile.name, api.value, "GET", (url,),
                                                  self.page.serialized, self.page.serialized, "no-cors"))
         request = element_request(api, cross, parsed, self.page, self.profile, trace)
-        params = FetchParams(self.profile, _as_server(server), self.cache, self.now, trace)
+        params = FetchParams(self.profile, _as_server(server), self.cache, self.now, trace,
+                             page_precursor=self.page_precursor)
         result = fetch_element(params, request, self.page)
         self.cache = params.cache
         return result
@@ -151,12 +158,27 @@ class Browser:
                                      tuple(n for n, _ in header_list), refused)
             return Result(Outcome.NETWORK_ERROR, 0, (), "", False, (), request.failure,
                           request.exception, trace=tuple(trace) if trace is not None else (), context=context)
-        params = FetchParams(self.profile, _as_server(server), self.cache, self.now, trace)
+        params = FetchParams(self.profile, _as_server(server), self.cache, self.now, trace,
+                             page_precursor=self.page_precursor)
         result = fetch(params, request)
         self.cache = params.cache
         if refused and result.context is not None:
             result = attrs.evolve(result, context=attrs.evolve(result.context, refused_headers=refused))
         return result
+
+
+def parse_precursor(value: str | None, page: Origin) -> TupleOrigin | None:
+    """A page's precursor origin (``page_precursor``): only for an opaque page, and a tuple
+    origin (a URL is accepted and its origin taken)."""
+    if value is None:
+        return None
+    if not page.opaque:
+        raise InputError("page_precursor", "applies only when page is 'null' (an opaque origin)", value)
+    precursor = parse_origin(value)
+    if not isinstance(precursor, TupleOrigin):
+        raise InputError("page_precursor", "must be a tuple origin such as 'http://a.test' (the origin the "
+                         "opaque page was made from)", value)
+    return precursor
 
 
 _E = TypeVar("_E", Mode, Credentials, Redirect, Api, CrossOrigin)
@@ -175,12 +197,13 @@ def check(
     page: str, url: str, *, method: str = "GET", headers: HeadersLike | None = None,
     credentials: str = "same-origin", response_headers: HeadersLike | None = None,
     preflight_headers: HeadersLike | None = None, status: int = 200, preflight_status: int = 200,
-    profile: str = "spec",
+    profile: str = "spec", page_precursor: str | None = None,
 ) -> Result:
     """One question in one call: would ``fetch()`` from ``page`` read this response?
 
     ``response_headers`` answer the actual request; ``preflight_headers`` answer the
-    OPTIONS preflight, if one is sent.
+    OPTIONS preflight, if one is sent. ``page_precursor``: with ``page="null"``, the
+    origin the opaque page was made from, when known.
 
     >>> check("https://app.example", "https://api.example/x",
     ...       response_headers={"Access-Control-Allow-Origin": "https://app.example"}).ok
@@ -190,7 +213,7 @@ def check(
         Route(url, preflight_status, _as_headers(preflight_headers), "", "OPTIONS"),
         Route(url, status, _as_headers(response_headers), ""),
     )
-    return Browser(page, profile).fetch(
+    return Browser(page, profile, page_precursor=page_precursor).fetch(
         url, method=method, headers=headers, credentials=credentials, server=Routes(routes),
         body="" if method.upper() not in ("GET", "HEAD") else None,
     )

@@ -3,7 +3,7 @@
 ``generate(n, seed)`` returns ``n`` scenario dicts (docs/scenario-format.md), the same ones
 for the same seed (``random.Random(seed)``, nothing else is random). They use only what the
 harness runs: ``http:`` pages and URLs on the loopback test host names, ports 80, 8080 and
-8081, and ``"null"`` (opaque-origin) pages.
+8081, and ``"null"`` (opaque-origin) pages, each with its ``page_precursor``.
 
 What varies: page origins; methods (case, custom, forbidden); header sets (safelist edges,
 duplicates, case, forbidden names, client hints, invalid names and values); mode,
@@ -25,6 +25,9 @@ from urllib.parse import urljoin, urlsplit
 Scenario = dict[str, Any]
 
 PAGES = ("http://a.test", "http://a.test", "http://a.test", "http://a.test:8080", "http://b.test", "null")
+#: The origin a ``"null"`` page's opaque origin is made from: the harness makes the
+#: sandboxed frame inside a page of it (``page_precursor``).
+NULL_PAGE_PRECURSOR = "http://a.test"
 HOSTS = ("http://a.test", "http://b.test", "http://c.test", "http://a.test:8081", "http://api.a.test",
          "http://b.test:8080")
 
@@ -356,7 +359,10 @@ class _Gen:
                     req["url"] = url[len(page):]  # relative to the page
                 requests.append(req)
                 self.add_routes_for(page, req, url, final)
-        return {"name": name, "page": page, "requests": requests, "server": self.routes}
+        out: Scenario = {"name": name, "page": page}
+        if page == "null":
+            out["page_precursor"] = NULL_PAGE_PRECURSOR
+        return {**out, "requests": requests, "server": self.routes}
 
 
 def generate(n: int, seed: int) -> list[Scenario]:

@@ -150,7 +150,7 @@ class Case:
     scenario: dict[str, Any]
     name: str
     page: str  # origin string or "null"
-    page_origin: str  # origin that serves the runner page ("http://a.test" for null)
+    page_origin: str  # origin that serves the runner page (for null: page_precursor, else "http://a.test")
     rewriter: Rewriter
     routes: list[Route]
     requests: list[dict[str, Any]]  # rewritten, sent to the page
@@ -199,8 +199,15 @@ def prepare(scenario: dict[str, Any], index: int, run_id: str, base_timeout: flo
     name = str(scenario.get("name", f"scenario-{index}"))
     page = str(scenario.get("page", "http://a.test"))
     rw = Rewriter(f"/__s/{run_id}.{index}")
+    precursor = scenario.get("page_precursor")
+    if precursor is not None and page != "null":
+        raise ScenarioError(f"{name}: page_precursor applies only when page is 'null'")
     if page == "null":
-        page_origin = "http://a.test"
+        # The sandboxed frame is made inside a page of the precursor origin (a.test when
+        # the scenario does not say).
+        page_origin = "http://a.test" if precursor is None else (origin_of(str(precursor)) or "")
+        if not page_origin.startswith("http://"):
+            raise ScenarioError(f"{name}: page_precursor must be an http origin, got {precursor!r}")
     else:
         po = origin_of(page)
         if po is None or not po.startswith("http://"):

@@ -55,6 +55,7 @@ PROFILE = attrs.evolve(
     redirect_drops_client_hints=True,
     empty_location="absent",
     origin_null_after_cross_origin_hop=True,
+    opaque_origin_same_site_null=True,
 )
 
 def display(value: str) -> str:

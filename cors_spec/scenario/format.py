@@ -25,7 +25,7 @@ from cors_spec.model.request import Api, Credentials, CrossOrigin, Mode, Redirec
 from cors_spec.model.response import Result
 from cors_spec.model.server import Route, Routes
 
-_TOP_KEYS = frozenset({"name", "about", "page", "requests", "server"})
+_TOP_KEYS = frozenset({"name", "about", "page", "page_precursor", "requests", "server"})
 #: Keys a golden scenario may carry besides the format-v1 ones.
 _EXTENSION_KEYS = frozenset({"expect", "anchors"})
 _REQUEST_KEYS = frozenset(
@@ -65,6 +65,8 @@ class Scenario:
     about: str = ""
     source: str = ""  # the file it came from, for messages
     raw: dict[str, object] = attrs.field(factory=dict, eq=False, repr=False)
+    #: With page "null": the origin the opaque page was made from, when the file says it.
+    page_precursor: str | None = None
 
 
 #: The largest ``after`` (and Browser.advance): 2^31 seconds, as max-age saturates (RFC 9111 1.2.2).
@@ -161,6 +163,15 @@ def parse_scenario(data: object, file: str = "<scenario>") -> Scenario:
     if page_origin is None:
         raise c.fail("$.page", "must be an origin such as 'https://app.example', or 'null'", page)
     page_base = None if page_origin.opaque else page_origin.serialized + "/"
+    page_precursor = None
+    if "page_precursor" in top:
+        page_precursor = c.string(top["page_precursor"], "$.page_precursor")
+        if not page_origin.opaque:
+            raise c.fail("$.page_precursor", "applies only when page is 'null' (an opaque origin)", page_precursor)
+        precursor = parse_origin(page_precursor)
+        if precursor is None or precursor.opaque:
+            raise c.fail("$.page_precursor", "must be a tuple origin such as 'http://a.test' (the origin the "
+                         "opaque page was made from)", page_precursor)
     raw_requests = top["requests"]
     if not isinstance(raw_requests, list) or not raw_requests:
         raise c.fail("$.requests", "must be a non-empty list of requests", raw_requests)
@@ -175,7 +186,7 @@ def parse_scenario(data: object, file: str = "<scenario>") -> Scenario:
         raise c.fail("$.server", f"holds {len(raw_server):,} routes; a scenario has at most {MAX_ROUTES:,} "
                      "(the route limit)")
     routes = tuple(_parse_route(c, r, f"$.server[{i}]") for i, r in enumerate(raw_server))
-    return Scenario(name, page, requests, Routes(routes), about, file, top)
+    return Scenario(name, page, requests, Routes(routes), about, file, top, page_precursor)
 
 
 def _parse_request(c: _Checker, value: object, path: str, page_base: str | None) -> ScenarioRequest:
@@ -289,7 +300,7 @@ def scenario_files(paths: Sequence[Path]) -> Iterator[Path]:
 
 def run_scenario(scenario: Scenario, profile: str | Profile = "spec", *, trace: bool = False) -> list[Result]:
     """Run the scenario's requests in order in one page; one result per request."""
-    browser = Browser(scenario.page, profile, trace=trace)
+    browser = Browser(scenario.page, profile, trace=trace, page_precursor=scenario.page_precursor)
     results: list[Result] = []
     for req in scenario.requests:
         browser.advance(req.after)

@@ -9,7 +9,7 @@ import itertools
 
 from cors_spec.model.fetch.params import FetchParams, InternalResponse
 from cors_spec.model.headers import HeaderList, LoweredHeaderList, lowercased
-from cors_spec.model.origin import Url, same_origin
+from cors_spec.model.origin import Origin, TupleOrigin, Url, same_origin
 from cors_spec.model.request import Credentials, Mode, ReferrerPolicy, Request, Tainting, WireRequest
 from cors_spec.model.spec import Algorithm
 from cors_spec.model.trace import NOT_SENT, Decision, Step
@@ -141,6 +141,13 @@ def append_request_origin_header(params: FetchParams, request: Request) -> str |
     if request.method in ("GET", "HEAD"):
         if request.mode is Mode.CORS and request.api.value in params.profile.element_same_origin_cors_origin:
             return serialized
+        # Profile choice: an engine that sends `Origin: null` on a credentialed request from
+        # an opaque page to a URL same site with the page's precursor origin.
+        if params.profile.opaque_origin_same_site_null and _opaque_same_site_null(params, request):
+            if t is not None:
+                t.append(Step(Algorithm.APPEND_ORIGIN, "4.2", Decision.SET, (
+                    ("method", request.method), ("origin", "null"))))
+            return "null"
         # Profile choice: an Origin header kept by a redirect that made the method GET
         # (redirect_keeps_origin_header).
         return request.kept_origin
@@ -160,3 +167,36 @@ def append_request_origin_header(params: FetchParams, request: Request) -> str |
         t.append(Step(Algorithm.APPEND_ORIGIN, "4.2", Decision.SET, (
             ("method", request.method), ("origin", serialized))))
     return serialized
+
+
+def _opaque_same_site_null(params: FetchParams, request: Request) -> bool:
+    """``opaque_origin_same_site_null``: the request's origin is an opaque page's whose
+    precursor is known, its credentials mode is "include", and its first URL is same site
+    with the precursor; on a later hop, the header stays while the method stays."""
+    precursor = params.page_precursor
+    if precursor is None or not request.origin.opaque or request.credentials is not Credentials.INCLUDE:
+        return False
+    if len(request.url_list) > 1:
+        last = next((w for w in reversed(params.sent) if not w.preflight), None)
+        return last is not None and last.method == request.method and last.origin == "null"
+    return same_site(request.url_list[0].origin, precursor)
+
+
+def _registrable_domain(origin: TupleOrigin) -> str:
+    """The host's last two labels (the model has no public suffix list; its names are like
+    a.test and api.example), or the whole host for an IP address."""
+    host = origin.serialized.split("://", 1)[1]
+    if host.startswith("["):
+        return host[: host.index("]") + 1]
+    host = host.rsplit(":", 1)[0] if ":" in host else host
+    if host.replace(".", "").isdigit():
+        return host
+    return ".".join(host.split(".")[-2:])
+
+
+def same_site(a: Origin, b: TupleOrigin) -> bool:
+    """Schemeful same site: the same scheme and the same registrable domain (ports do not count).
+
+    https://html.spec.whatwg.org/multipage/browsers.html#concept-site-same-site
+    """
+    return isinstance(a, TupleOrigin) and a.scheme == b.scheme and _registrable_domain(a) == _registrable_domain(b)

@@ -17,7 +17,7 @@ import attrs
 from cors_spec.model.classify import REDIRECT_STATUSES
 from cors_spec.model.fetch.cache import PreflightCache
 from cors_spec.model.headers import LoweredHeaderList, lowered_get
-from cors_spec.model.origin import Url, parse_url
+from cors_spec.model.origin import TupleOrigin, Url, parse_url
 from cors_spec.model.profile import Profile
 from cors_spec.model.request import Request, WireRequest
 from cors_spec.model.response import ServerResponse
@@ -43,6 +43,10 @@ class FetchParams:
     #: The trace recorder, or None when nobody asked for a trace (costs nothing then).
     trace: list[Step] | None
     sent: list[WireRequest] = attrs.Factory(list)
+    #: For a page whose origin is opaque: the tuple origin it was made from (a sandboxed
+    #: frame's document URL's origin), when known. The standard never reads it; a profile
+    #: may (``opaque_origin_same_site_null``).
+    page_precursor: TupleOrigin | None = None
 
 
 @attrs.frozen
