@@ -128,7 +128,7 @@ def main_fetch(params: FetchParams, request: Request) -> Fetched:
         or url.scheme == "data"
         or request.mode is Mode.NAVIGATE
     ):
-        request = attrs.evolve(request, tainting=Tainting.BASIC)
+        request = request.evolve(tainting=Tainting.BASIC)
         if t is not None:
             t.append(Step(A, "12", Decision.CHOSEN, (
                 ("branch", "data-url" if url.scheme == "data" else "navigation"
@@ -148,7 +148,7 @@ def main_fetch(params: FetchParams, request: Request) -> Fetched:
                 t.append(Step(A, "12", Decision.NETWORK_ERROR, (
                     ("branch", "mode-no-cors"), ("redirect mode", request.redirect.value))))
             return Failure(Reason.NO_CORS_REDIRECT_MODE, request.redirect.value, url.href), request
-        request = attrs.evolve(request, tainting=Tainting.OPAQUE)
+        request = request.evolve(tainting=Tainting.OPAQUE)
         if t is not None:
             t.append(Step(A, "12", Decision.CHOSEN, (("branch", "mode-no-cors"), ("response tainting", "opaque"))))
         return scheme_fetch(params, request)
@@ -158,7 +158,7 @@ def main_fetch(params: FetchParams, request: Request) -> Fetched:
         return Failure(Reason.CORS_DISABLED_SCHEME, url.scheme, url.href), request
     unsafe_names = cors_unsafe_request_header_names(request.headers, params.profile)
     safelisted_method = is_cors_safelisted_method(request.method)
-    request = attrs.evolve(request, tainting=Tainting.CORS)
+    request = request.evolve(tainting=Tainting.CORS)
     # Profile choice: engines that preflight every hop after one that needed a preflight.
     if (params.profile.preflight_sticky_across_redirects and request.needed_preflight
             and request.redirect_count > 0 and not request.use_cors_preflight):
