@@ -101,7 +101,7 @@ def received_header_list(params: FetchParams, headers: HeaderList) -> LoweredHea
     The wire's field parsing strips whitespace around each value. Names are
     case-insensitive: they are lowercased once here, as Headers iteration shows them.
     """
-    received = lowercased((n, v.strip(" \t")) for n, v in headers)
+    received = LoweredHeaderList(tuple([(n.lower(), v.strip(" \t")) for n, v in headers]))
     profile = params.profile
     if profile.empty_header_lines_ignored:
         # Profile choice: an engine that drops an empty line when another line of that name
