@@ -215,12 +215,17 @@ def is_cors_safelisted_request_header(name: str, value: str, profile: Profile | 
         # Profile choice: the largest number an engine's range parser takes.
         limit = None if profile is None else profile.range_max_value
         return limit is None or all(v is None or v <= limit for v in parsed)
-    if profile is not None:
+    if profile is not None and profile.safelisted_client_hints:
         # Profile choice: client hints an engine safelists when their value parses.
-        grammar = dict(profile.safelisted_client_hints).get(lname)
+        grammar = _hint_grammars(profile.safelisted_client_hints).get(lname)
         if grammar is not None:
             return _CLIENT_HINT_RES[grammar].fullmatch(value.strip(" \t")) is not None
     return False
+
+
+@functools.lru_cache(maxsize=16)  # one table per profile, not one per header checked
+def _hint_grammars(hints: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return dict(hints)
 
 
 def is_no_cors_safelisted_request_header(name: str, value: str, profile: Profile | None = None) -> bool:
