@@ -20,11 +20,12 @@ class Route:
     method: str | None = None
 
 
-def _index(routes: tuple[Route, ...]) -> dict[str, tuple[Route, ...]]:
-    """The routes by URL, each URL's routes in table order."""
-    by_url: dict[str, list[Route]] = {}
+def _index(routes: tuple[Route, ...]) -> dict[str, tuple[tuple[str | None, ServerResponse], ...]]:
+    """The routes by URL, each URL's routes in table order as (method, the answer): a
+    route's answer never changes, so it is made once."""
+    by_url: dict[str, list[tuple[str | None, ServerResponse]]] = {}
     for r in routes:
-        by_url.setdefault(r.url, []).append(r)
+        by_url.setdefault(r.url, []).append((r.method, ServerResponse(r.status, r.headers, r.body)))
     return {url: tuple(rs) for url, rs in by_url.items()}
 
 
@@ -41,13 +42,13 @@ class Routes:
     """
 
     routes: tuple[Route, ...]
-    _by_url: dict[str, tuple[Route, ...]] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _by_url: dict[str, tuple[tuple[str | None, ServerResponse], ...]] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_url", _index(self.routes))
 
     def __call__(self, request: WireRequest) -> ServerResponse:
-        for r in self._by_url.get(request.url, ()):
-            if r.method is None or r.method == request.method:
-                return ServerResponse(r.status, r.headers, r.body)
+        for method, answer in self._by_url.get(request.url, ()):
+            if method is None or method == request.method:
+                return answer
         return _NOT_FOUND
