@@ -637,8 +637,9 @@ class Outcome:
     key: str = ""  # traceback class: ExceptionType@file:function
     where: str = ""  # innermost project frame with line
     message: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time (for a hang: how long it ran before it was stopped)
     size: int = 0
+    cpu: float = -1.0  # CPU time of the worker for this input (-1: not measured, e.g. a killed hang)
 
 
 def _strict_stream() -> io.TextIOWrapper:
@@ -661,7 +662,7 @@ def _innermost(tb: Any) -> tuple[str, str]:
 def run_case(case: Case, workdir: Path) -> Outcome:
     for name, data in case.files.items():
         (workdir / name).write_bytes(data)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         if case.argv is not None:
             outcome = _run_cli(case, workdir)
@@ -674,6 +675,7 @@ def run_case(case: Case, workdir: Path) -> Outcome:
         outcome = Outcome(case.target, case.index, case.kind, "traceback", f"{type(e).__name__}@{key}", where,
                           _short(e))
     outcome.seconds = time.perf_counter() - started
+    outcome.cpu = time.process_time() - cpu_started
     outcome.size = case.size()
     return outcome
 
@@ -777,14 +779,28 @@ def _run_api(case: Case, workdir: Path) -> Outcome:
 
 # --- workers ----------------------------------------------------------------------------------
 
+#: Imported before the first input's clock starts (the CLI imports a command's module on first use).
+_WARM = ("cors_spec.cli", "cors_spec.intent", "cors_spec.teach.diagnose", "cors_spec.scenario.format",
+         "cors_spec.debug.har_read", "cors_spec.oracle.strategies")
+
+
+def _warm() -> None:
+    import pkgutil
+
+    for module in _WARM:
+        importlib.import_module(module)
+    cli = sys.modules["cors_spec.cli"]
+    for info in pkgutil.iter_modules(getattr(cli, "__path__", [])):
+        importlib.import_module(f"cors_spec.cli.{info.name}")
+
+
 def _worker(conn: multiprocessing.connection.Connection, root: str, seed: int) -> None:
     seeds = Seeds.load(Path(root))
     with tempfile.TemporaryDirectory(prefix="cors-fuzz-") as d:
         workdir = Path(d)
         (workdir / "fuzzapp.py").write_text(_APP, encoding="utf-8")
         sys.path.insert(0, d)
-        for module in ("cors_spec.cli", "cors_spec.intent"):  # imported before the first input's clock starts
-            importlib.import_module(module)
+        _warm()
 
         conn.send("ready")
         while True:
@@ -814,11 +830,12 @@ def _tasks(targets: tuple[str, ...], n: int) -> Iterator[tuple[str, int]]:
 
 
 def run_fuzz(root: Path, seed: int, targets: tuple[str, ...], n: int, jobs: int, timeout: float,
-             progress: bool, time_limit: float | None = None) -> list[Outcome]:
+             progress: bool, time_limit: float | None = None, sink: Tally | None = None) -> list[Outcome]:
     """Run inputs 0..n-1 (round robin over ``targets``); stop early after ``time_limit``
-    seconds or on SIGINT/SIGTERM, returning the outcomes so far."""
+    seconds or on SIGINT/SIGTERM, returning the outcomes so far. With ``sink`` each outcome
+    goes to the tally instead (a long campaign keeps no list of every input)."""
     ctx = multiprocessing.get_context("fork")
-    results: list[Outcome] = []
+    results: list[Outcome] | _Sink = [] if sink is None else _Sink(sink)
 
     def spawn() -> _Slot:
         parent, child = ctx.Pipe()
@@ -868,7 +885,7 @@ def run_fuzz(root: Path, seed: int, targets: tuple[str, ...], n: int, jobs: int,
                     bar.update(1)
                 elif time.monotonic() - s.started > timeout:
                     assert s.task is not None
-                    results.append(_lost(seeds, seed, s.task, "hang", ""))
+                    results.append(_lost(seeds, seed, s.task, "hang", "", time.monotonic() - s.started))
                     _replace(slots, s, spawn)
                     bar.update(1)
     except KeyboardInterrupt:
@@ -884,19 +901,33 @@ def run_fuzz(root: Path, seed: int, targets: tuple[str, ...], n: int, jobs: int,
                 s.proc.kill()
                 s.proc.join()
         bar.close()
-    return results
+    return results if isinstance(results, list) else []
+
+
+class _Sink:
+    """A list's ``append`` and ``len`` over a :class:`Tally`."""
+
+    def __init__(self, tally: Tally) -> None:
+        self.tally = tally
+
+    def append(self, outcome: Outcome) -> None:
+        self.tally.add(outcome)
+
+    def __len__(self) -> int:
+        return self.tally.inputs
 
 
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _lost(seeds: Seeds, seed: int, task: tuple[str, int], outcome: str, key: str) -> Outcome:
+def _lost(seeds: Seeds, seed: int, task: tuple[str, int], outcome: str, key: str, seconds: float = math.inf
+          ) -> Outcome:
     try:
         case = make_case(seeds, seed, *task)
     except Exception:  # reported by the worker's own outcome
-        return Outcome(task[0], task[1], "?", outcome, key or "Hang@?", seconds=math.inf)
-    return Outcome(case.target, case.index, case.kind, outcome, key or f"Hang@{case.kind}", seconds=math.inf,
+        return Outcome(task[0], task[1], "?", outcome, key or "Hang@?", seconds=seconds)
+    return Outcome(case.target, case.index, case.kind, outcome, key or f"Hang@{case.kind}", seconds=seconds,
                    size=case.size())
 
 
@@ -1002,7 +1033,7 @@ def _fast_one(case: Case, workdir: Path | None = None) -> str:
 
 def run_fast_case(case: Case) -> Outcome:
     """One input through the ``--fast`` path, in this process (``--fast --replay``)."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         outcome = Outcome(case.target, case.index, case.kind, _fast_one(case))
     except BaseException as e:  # everything that escapes is the finding
@@ -1012,6 +1043,7 @@ def run_fast_case(case: Case) -> Outcome:
         outcome = Outcome(case.target, case.index, case.kind, "traceback", f"{type(e).__name__}@{key}", where,
                           _short(e))
     outcome.seconds = time.perf_counter() - started
+    outcome.cpu = time.process_time() - cpu_started
     outcome.size = case.size()
     return outcome
 
@@ -1020,11 +1052,15 @@ def rng_profile(case: Case) -> str:
     return random.Random(f"{case.target}:{case.index}:profile").choice(("spec", "chromium", "firefox", "webkit"))
 
 
-def _fast_batch(job: tuple[str, int, str, int, int, float]) -> tuple[str, Counter[str], list[Outcome]]:
-    root, seed, target, start, count, timeout = job
+def _fast_batch(job: tuple[str, int, str, int, int, float, float]
+                ) -> tuple[str, Counter[str], list[Outcome], list[Outcome]]:
+    """Inputs ``start .. start+count-1`` of one target. Returns the counts per outcome, the
+    findings (at most 50) and every input slower than ``slow`` seconds (wall time)."""
+    root, seed, target, start, count, timeout, slow_after = job
     seeds = _fast_seeds(root)
     counts: Counter[str] = Counter()
     bad: list[Outcome] = []
+    slow: list[Outcome] = []
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     tmp = tempfile.TemporaryDirectory(prefix="cors-fuzz-")
     workdir = Path(tmp.name)
@@ -1036,16 +1072,22 @@ def _fast_batch(job: tuple[str, int, str, int, int, float]) -> tuple[str, Counte
                 counts["generator-error"] += 1
                 bad.append(Outcome(target, index, "?", "generator-error", f"{type(e).__name__}@fuzz", message=_short(e)))
                 continue
-            began = time.perf_counter()
+            began, cpu_began = time.perf_counter(), time.process_time()
             signal.setitimer(signal.ITIMER_REAL, timeout)
             try:
                 outcome = _fast_one(case, workdir)
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 counts[outcome] += 1
+                wall = time.perf_counter() - began
+                if wall >= slow_after:
+                    slow.append(Outcome(target, index, case.kind, outcome, seconds=wall, size=case.size(),
+                                        cpu=time.process_time() - cpu_began))
             except _Alarm:
                 counts["hang"] += 1
-                bad.append(Outcome(target, index, case.kind, "hang", f"Hang@{case.kind}", seconds=math.inf,
-                                   size=case.size()))
+                bad.append(Outcome(target, index, case.kind, "hang", f"Hang@{case.kind}",
+                                   seconds=time.perf_counter() - began, size=case.size(),
+                                   cpu=time.process_time() - cpu_began))
+                slow.append(bad[-1])
             except BaseException as e:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 if isinstance(e, KeyboardInterrupt):
@@ -1054,11 +1096,13 @@ def _fast_batch(job: tuple[str, int, str, int, int, float]) -> tuple[str, Counte
                 counts["traceback"] += 1
                 bad.append(Outcome(target, index, case.kind, "traceback", f"{type(e).__name__}@{key}", where,
                                    _short(e), time.perf_counter() - began, case.size()))
+                if bad[-1].seconds >= slow_after:
+                    slow.append(bad[-1])
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         tmp.cleanup()
-    return target, counts, bad[:50]
+    return target, counts, bad[:50], slow
 
 
 _SEEDS: dict[str, Seeds] = {}
@@ -1067,20 +1111,20 @@ _SEEDS: dict[str, Seeds] = {}
 def _fast_seeds(root: str) -> Seeds:
     if root not in _SEEDS:
         _SEEDS[root] = Seeds.load(Path(root))
+        _warm()
     return _SEEDS[root]
 
 
 def run_fast(root: Path, seed: int, targets: tuple[str, ...], n: int, jobs: int, timeout: float,
-             time_limit: float | None = None, batch: int = 200) -> dict[str, Any]:
+             time_limit: float | None = None, batch: int = 200, slow_after: float = 2.0) -> dict[str, Any]:
     """Inputs 0..n-1 of each target's share through the cheap in-process paths, ``batch``
     inputs per task, each under a per-input alarm of ``timeout`` seconds; stop starting
     batches after ``time_limit`` seconds. Returns a summary shaped like :func:`summarize`'s."""
     share = -(-n // len(targets))
-    jobs_list = [(str(root), seed, t, start, min(batch, share - start), timeout)
+    jobs_list = [(str(root), seed, t, start, min(batch, share - start), timeout, slow_after)
                  for start in range(0, share, batch) for t in targets]
     deadline = None if time_limit is None else time.monotonic() + time_limit
-    by_target: dict[str, Counter[str]] = {t: Counter() for t in targets}
-    bad: list[Outcome] = []
+    tally = Tally(slow_after)
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(max(1, jobs), maxtasksperchild=200) as pool:
         pending: list[Any] = []
@@ -1093,45 +1137,76 @@ def run_fast(root: Path, seed: int, targets: tuple[str, ...], n: int, jobs: int,
                 pending.append(pool.apply_async(_fast_batch, (job,)))
             if not pending:
                 break
-            target, counts, found = pending.pop(0).get()
-            by_target[target].update(counts)
-            bad.extend(found)
-    results_total: Counter[str] = Counter()
-    for c in by_target.values():
-        results_total.update(c)
-    classes: dict[str, dict[str, Any]] = {}
-    for r in bad:
-        cls = classes.setdefault(r.key, {"outcome": r.outcome, "count": 0, "where": r.where, "message": r.message,
-                                       "smallest": None, "size": math.inf})
-        cls["count"] += 1
-        if r.size < cls["size"]:
-            cls.update(size=r.size, smallest=f"{r.target}:{r.index}", where=r.where, message=r.message)
-    return {"inputs": sum(results_total.values()), "totals": dict(results_total),
-            "by_target": {t: dict(c) for t, c in sorted(by_target.items())},
-            "classes": dict(sorted(classes.items(), key=lambda kv: -kv[1]["count"])), "slowest_ran": []}
+            target, counts, found, slow = pending.pop(0).get()
+            tally.add_counts(target, counts, found, slow)
+    return tally.summary()
 
 
 # --- report -----------------------------------------------------------------------------------
 
-def summarize(results: list[Outcome]) -> dict[str, Any]:
-    by_target: dict[str, Counter[str]] = {}
-    classes: dict[str, dict[str, Any]] = {}
-    for r in results:
-        by_target.setdefault(r.target, Counter())[r.outcome] += 1
+class Tally:
+    """Counts per target and outcome, the failure classes, and every input slower than
+    ``slow_after`` seconds (wall time), kept as outcomes come in."""
+
+    def __init__(self, slow_after: float = 2.0) -> None:
+        self.slow_after = slow_after
+        self.inputs = 0
+        self.by_target: dict[str, Counter[str]] = {}
+        self.classes: dict[str, dict[str, Any]] = {}
+        self.slow: list[Outcome] = []
+        self.slowest_ran: list[Outcome] = []  # the ten slowest that ran, over 0.5 s
+
+    def add(self, r: Outcome) -> None:
+        self.inputs += 1
+        self.by_target.setdefault(r.target, Counter())[r.outcome] += 1
         if r.outcome in BAD:
-            c = classes.setdefault(r.key, {"outcome": r.outcome, "count": 0, "where": r.where, "message": r.message,
-                                           "smallest": None, "size": math.inf})
-            c["count"] += 1
-            if r.size < c["size"]:
-                c.update(size=r.size, smallest=f"{r.target}:{r.index}", where=r.where, message=r.message)
-    slow = sorted((r for r in results if r.outcome == "ran" and r.seconds > 0.5), key=lambda r: -r.seconds)[:10]
-    return {
-        "inputs": len(results),
-        "totals": dict(Counter(r.outcome for r in results)),
-        "by_target": {t: dict(c) for t, c in sorted(by_target.items())},
-        "classes": dict(sorted(classes.items(), key=lambda kv: -kv[1]["count"])),
-        "slowest_ran": [{"input": f"{r.target}:{r.index}", "seconds": round(r.seconds, 3)} for r in slow],
-    }
+            self._classify(r)
+        if r.seconds >= self.slow_after or r.outcome == "hang":
+            self.slow.append(r)
+        if r.outcome == "ran" and r.seconds > 0.5:
+            self.slowest_ran = sorted([*self.slowest_ran, r], key=lambda o: -o.seconds)[:10]
+
+    def add_counts(self, target: str, counts: Counter[str], bad: list[Outcome], slow: list[Outcome]) -> None:
+        """A batch of the fast driver: its counts, its findings and its slow inputs."""
+        self.inputs += sum(counts.values())
+        self.by_target.setdefault(target, Counter()).update(counts)
+        for r in bad:
+            self._classify(r)
+        self.slow.extend(slow)
+
+    def _classify(self, r: Outcome) -> None:
+        c = self.classes.setdefault(r.key, {"outcome": r.outcome, "count": 0, "where": r.where, "message": r.message,
+                                            "smallest": None, "size": math.inf})
+        c["count"] += 1
+        if r.size < c["size"]:
+            c.update(size=r.size, smallest=f"{r.target}:{r.index}", where=r.where, message=r.message)
+
+    def summary(self) -> dict[str, Any]:
+        totals: Counter[str] = Counter()
+        for c in self.by_target.values():
+            totals.update(c)
+        return {
+            "inputs": self.inputs,
+            "totals": dict(totals),
+            "by_target": {t: dict(c) for t, c in sorted(self.by_target.items())},
+            "classes": dict(sorted(self.classes.items(), key=lambda kv: -kv[1]["count"])),
+            "slowest_ran": [{"input": f"{r.target}:{r.index}", "seconds": round(r.seconds, 3)}
+                            for r in self.slowest_ran],
+            "slow_after": self.slow_after,
+            "slow": [_slow_row(r) for r in sorted(self.slow, key=lambda r: (r.target, r.index))],
+        }
+
+
+def _slow_row(r: Outcome) -> dict[str, Any]:
+    return {"input": f"{r.target}:{r.index}", "kind": r.kind, "outcome": r.outcome, "seconds": round(r.seconds, 3),
+            "cpu": None if r.cpu < 0 else round(r.cpu, 3), "size": r.size}
+
+
+def summarize(results: list[Outcome], slow_after: float = 2.0) -> dict[str, Any]:
+    tally = Tally(slow_after)
+    for r in results:
+        tally.add(r)
+    return tally.summary()
 
 
 def print_summary(summary: dict[str, Any], out: Any) -> None:
@@ -1154,6 +1229,78 @@ def print_summary(summary: dict[str, Any], out: Any) -> None:
             f"{s['input']} {s['seconds']} s" for s in summary["slowest_ran"]), file=out)
 
 
+# --- re-timing slow inputs alone (--retime) -----------------------------------------------------
+
+def _retime_child(conn: multiprocessing.connection.Connection, root: str, seed: int, target: str, index: int,
+                  fast: bool) -> None:
+    case = make_case(Seeds.load(Path(root)), seed, target, index)
+    with tempfile.TemporaryDirectory(prefix="cors-fuzz-") as d:
+        workdir = Path(d)
+        (workdir / "fuzzapp.py").write_text(_APP, encoding="utf-8")
+        sys.path.insert(0, d)
+        _warm()
+        conn.send("ready")
+        conn.send(run_fast_case(case) if fast else run_case(case, workdir))
+
+
+def retime(root: Path, seed: int, rows: list[dict[str, Any]], fast: bool, timeout: float, slow_after: float
+           ) -> list[dict[str, Any]]:
+    """Run each slow or hung input of ``rows`` again, alone (one at a time, nothing else of
+    this run beside it), in a fresh process under ``timeout`` seconds. Each row gains
+    ``alone_seconds`` and ``alone_cpu`` (None when it did not finish) and a verdict:
+    ``contention`` (under ``slow_after`` s alone: it was slow because the CPUs were busy),
+    ``slow`` (``slow_after`` s or more alone) or ``hang`` (no end within ``timeout`` alone)."""
+    ctx = multiprocessing.get_context("fork")
+    out = []
+    for row in rows:
+        target, _, index = row["input"].partition(":")
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_retime_child, args=(child, str(root), seed, target, int(index), fast), daemon=True)
+        proc.start()
+        child.close()
+        alone: Outcome | None = None
+        try:
+            if parent.poll(120) and parent.recv() == "ready" and parent.poll(timeout):
+                alone = parent.recv()
+        except EOFError:  # the process died: reported as not finished
+            alone = None
+        finally:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+            parent.close()
+        new = dict(row)
+        if alone is None:
+            new.update(alone_seconds=None, alone_cpu=None, alone_outcome=None, verdict="hang")
+        else:
+            new.update(alone_seconds=round(alone.seconds, 3), alone_cpu=None if alone.cpu < 0 else round(alone.cpu, 3),
+                       alone_outcome=alone.outcome,
+                       verdict="contention" if alone.seconds < slow_after else "slow")
+        out.append(new)
+    return out
+
+
+def print_slow(summary: dict[str, Any], out: Any, limit: int = 40) -> None:
+    rows = summary.get("retimed") or summary.get("slow") or []
+    if not rows:
+        print(f"\ninputs slower than {summary['slow_after']} s: 0", file=out)
+        return
+    print(f"\ninputs slower than {summary['slow_after']} s (or hung): {len(rows)}"
+          + (" (re-timed alone)" if "retimed" in summary else ""), file=out)
+    for r in rows[:limit]:
+        cpu = "?" if r["cpu"] is None else f"{r['cpu']} s"
+        line = f"  {r['input']:<18} {r['kind']:<18} {r['outcome']:<9} in the run {r['seconds']} s (cpu {cpu})"
+        if "verdict" in r:
+            alone = "no end" if r["alone_seconds"] is None else f"{r['alone_seconds']} s (cpu {r['alone_cpu']} s)"
+            line += f"; alone {alone}: {r['verdict']}"
+        print(line, file=out)
+    if len(rows) > limit:
+        print(f"  ... and {len(rows) - limit} more (the report lists them all)", file=out)
+    if "retimed" in summary:
+        verdicts = Counter(r["verdict"] for r in rows)
+        print("  verdicts: " + ", ".join(f"{v} {n}" for v, n in sorted(verdicts.items())), file=out)
+
+
 def save_case(case: Case, directory: Path, name: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     meta = {"target": case.target, "index": case.index, "kind": case.kind, "argv": case.argv, "call": case.call,
@@ -1172,7 +1319,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2)), help="worker processes")
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="stop starting inputs after this many seconds (the summary covers those run)")
-    p.add_argument("--timeout", type=float, default=2.0, help="seconds an input may take (default 2)")
+    p.add_argument("--timeout", type=float, default=2.0,
+                   help="seconds an input may take before it is stopped as a hang (default 2; a campaign that "
+                        "shares the CPUs gives more, e.g. 10, and judges speed by --slow and --retime)")
+    p.add_argument("--slow", type=float, default=2.0, metavar="SECONDS",
+                   help="record every input that took this long or more (wall time) in the report (default 2)")
+    p.add_argument("--retime", action="store_true",
+                   help="afterwards run each slow or hung input again alone and report both times: slow only "
+                        "in the run is CPU contention; slow alone too is a finding (exit 1)")
+    p.add_argument("--retime-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="how long a re-timed input may take alone (default 30)")
+    p.add_argument("--nice", type=int, default=0, metavar="N",
+                   help="lower this process's and its workers' priority by N (os.nice) so other work keeps the CPUs")
     p.add_argument("--root", type=Path, default=ROOT, help="where the seeds are (default: this checkout)")
     p.add_argument("--report", type=Path, help="write the summary as JSON")
     p.add_argument("--save-dir", type=Path, help="save the smallest input of each failure class here")
@@ -1185,6 +1343,8 @@ def main(argv: list[str] | None = None) -> int:
     targets = TARGETS if args.target == "all" else tuple(args.target.split(","))
     if not set(targets) <= set(TARGETS):
         p.error(f"--target: one or more of {', '.join(TARGETS)}, joined by commas, or all")
+    if args.nice:
+        os.nice(args.nice)
     if args.replay:
         target, _, index = args.replay.partition(":")
         seeds = Seeds.load(args.root)
@@ -1200,15 +1360,24 @@ def main(argv: list[str] | None = None) -> int:
     progress = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
     started = time.monotonic()
     if args.fast:
-        summary = run_fast(args.root, args.seed, targets, args.inputs, args.jobs, args.timeout, args.time_limit)
+        summary = run_fast(args.root, args.seed, targets, args.inputs, args.jobs, args.timeout, args.time_limit,
+                           slow_after=args.slow)
         summary["mode"] = "fast"
     else:
-        summary = summarize(run_fuzz(args.root, args.seed, targets, args.inputs, args.jobs, args.timeout, progress,
-                                     args.time_limit))
-    summary.update(seed=args.seed, targets=list(targets), jobs=args.jobs, timeout=args.timeout,
+        tally = Tally(args.slow)
+        run_fuzz(args.root, args.seed, targets, args.inputs, args.jobs, args.timeout, progress, args.time_limit,
+                 sink=tally)
+        summary = tally.summary()
+    summary.update(seed=args.seed, targets=list(targets), jobs=args.jobs, timeout=args.timeout, nice=args.nice,
                    seconds=round(time.monotonic() - started, 1))
+    if args.retime and summary["slow"]:
+        retimed_at = time.monotonic()
+        summary["retimed"] = retime(args.root, args.seed, summary["slow"], args.fast, args.retime_timeout, args.slow)
+        summary["retime_seconds"] = round(time.monotonic() - retimed_at, 1)
     print_summary(summary, sys.stdout)
-    print(f"\n{summary['inputs']} inputs in {summary['seconds']} s (seed {args.seed}, {args.jobs} jobs)")
+    print_slow(summary, sys.stdout)
+    print(f"\n{summary['inputs']} inputs in {summary['seconds']} s (seed {args.seed}, {args.jobs} jobs"
+          + (f", nice {args.nice}" if args.nice else "") + ")")
     if args.report:
         args.report.write_text(json.dumps(summary, indent=1, default=str) + "\n", encoding="utf-8")
     if args.save_dir:
@@ -1216,7 +1385,11 @@ def main(argv: list[str] | None = None) -> int:
         for key, c in summary["classes"].items():
             target, _, index = c["smallest"].partition(":")
             save_case(make_case(seeds, args.seed, target, int(index)), args.save_dir, re.sub(r"[^\w.-]+", "_", key))
-    bad = sum(summary["totals"].get(o, 0) for o in BAD)
+    if "retimed" in summary:  # a hang or slow input that is fast alone was CPU contention, not a finding
+        bad = sum(summary["totals"].get(o, 0) for o in BAD if o != "hang")
+        bad += sum(1 for r in summary["retimed"] if r["verdict"] != "contention")
+    else:
+        bad = sum(summary["totals"].get(o, 0) for o in BAD)
     return 1 if bad else 0
 
 
