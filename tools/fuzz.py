@@ -5,6 +5,9 @@
     python3 tools/fuzz.py --inputs 1000000 --time-limit 3600 ...      # as many as fit in an hour
     python3 tools/fuzz.py --replay TARGET:INDEX --seed S [--save-dir DIR]   # one input again
     python3 tools/fuzz.py --fast --inputs 2000000 --time-limit 3600 ...   # the cheap paths, batched
+    python3 tools/fuzz.py --fast --replay TARGET:INDEX --seed S   # one input of the --fast path again
+    python3 tools/fuzz.py --inputs 1000000 --jobs 2 --nice 10 --timeout 10 --slow 2 --retime ...
+                                                  # a long campaign beside other work (see below)
 
 Seeds are the golden scenarios (spec_traces/*.json), the examples (examples/*.json), the
 console lines of docs/errors.md and the intent files (tests/oracle_bugs/apps/*.toml and
@@ -31,11 +34,20 @@ the API), ``usage`` (argparse refused the arguments), ``ran``, ``traceback`` (gr
 exception type and the innermost frame inside cors_spec) and ``hang``. Exit status: 0 when
 no input ended in a traceback or a hang, 1 otherwise.
 
-``--fast`` runs the cheap in-process paths of the same inputs (decode and check a scenario
-or intent file and run a small scenario; diagnose a paste and check the scenario it prints;
-the API; parse a HAR), batches of inputs per worker task, each under a per-input alarm
-(``--timeout``) instead of a watched worker per input. The limits it exercises are in
-docs/limits.md.
+``--fast`` runs the cheap in-process paths of the same inputs (read and check a scenario,
+intent or HAR file through the CLI's reader, cors_spec/scenario/files.py, with its limits,
+and run a small scenario; diagnose a paste and check the scenario it prints; the API),
+batches of inputs per worker task, each under a per-input alarm (``--timeout``) instead of
+a watched worker per input. The limits it exercises are in docs/limits.md.
+
+Slow inputs: every input that took ``--slow`` seconds or more (default 2, the issue's bound)
+is listed in the report (``slow``: wall and CPU time), hangs included. On a machine whose
+CPUs other work uses, wall time says little alone: give a generous ``--timeout`` (e.g. 10),
+``--nice`` the run, and pass ``--retime``: afterwards each slow or hung input runs again,
+alone, in a fresh process (under ``--retime-timeout``), and the report's ``retimed`` rows
+give both times and a verdict: ``contention`` (under ``--slow`` alone), ``slow`` or ``hang``.
+With ``--retime`` the exit status counts only tracebacks, crashes and the ``slow``/``hang``
+verdicts; without it, every hang.
 """
 
 from __future__ import annotations
