@@ -8,23 +8,63 @@ and the console lines of a :class:`~cors_spec.Result`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Final
+import importlib
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Final, Generic, TypeVar
 
-from cors_spec.engines import chromium, firefox, spec, webkit
 from cors_spec.engines.console import Catalog, ConsoleMessage, template_regex
 from cors_spec.errors import InputError
 from cors_spec.model.profile import Profile
 from cors_spec.model.response import RequestContext, Result
 
-_MODULES: Final = (spec, chromium, firefox, webkit)
+#: Each profile's name and the engine module that holds it, in registry order.
+_MODULE_OF: Final = {
+    "spec": "cors_spec.engines.spec",
+    "chromium": "cors_spec.engines.chromium",
+    "firefox": "cors_spec.engines.firefox",
+    "webkit": "cors_spec.engines.webkit",
+}
+
+_V = TypeVar("_V")
+
+
+class _Registry(Mapping[str, _V], Generic[_V]):
+    """Profile name -> one attribute of that engine's module, which is imported when a
+    value is first read: the names are known without importing any engine, and a command
+    that runs one profile imports that engine only."""
+
+    def __init__(self, attribute: str) -> None:
+        self._attribute = attribute
+        self._loaded: dict[str, _V] = {}
+
+    def __getitem__(self, name: str) -> _V:
+        value = self._loaded.get(name)
+        if value is None:
+            module = importlib.import_module(_MODULE_OF[name])
+            if module.PROFILE.name != name:  # pragma: no cover - a registry typo
+                raise RuntimeError(f"{_MODULE_OF[name]} holds profile {module.PROFILE.name!r}, not {name!r}")
+            value = self._loaded[name] = getattr(module, self._attribute)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in _MODULE_OF
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULE_OF)
+
+    def __len__(self) -> int:
+        return len(_MODULE_OF)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
 
 #: Every profile by name: ``spec`` and the three engines.
-PROFILES: Final[dict[str, Profile]] = {m.PROFILE.name: m.PROFILE for m in _MODULES}
+PROFILES: Final[Mapping[str, Profile]] = _Registry("PROFILE")
 #: Every console catalog by profile name.
-CATALOGS: Final[dict[str, Catalog]] = {m.PROFILE.name: m.CATALOG for m in _MODULES}
+CATALOGS: Final[Mapping[str, Catalog]] = _Registry("CATALOG")
 #: The real engines (the profiles other than ``spec``).
-ENGINES: Final = tuple(name for name in PROFILES if name != "spec")
+ENGINES: Final = tuple(name for name in _MODULE_OF if name != "spec")
 
 #: Messages that are not about a failed fetch but that people paste with CORS errors:
 #: recognised by ``cors-spec explain-error``, never rendered (the model does not predict
