@@ -124,17 +124,19 @@ class PreflightCache:
             if not bucket.slots:
                 del self._buckets[key]
 
-    def _candidates(self, origin: str, url: str, include: bool, profile: Profile) -> list[_Bucket]:
+    def _candidates(self, origin: str, url: str, include: bool, profile: Profile) -> tuple[_Bucket, ...]:
         """The buckets whose entries can match (concept-cache-match's credentials rule)."""
-        out = []
-        for credentials in ((True, False) if not include else (True,)):
-            # Profile choice: whether a credentialed entry serves an uncredentialed request.
-            if credentials and not include and not profile.cache_credentialed_serves_uncredentialed:
-                continue
-            bucket = self._buckets.get((self.partition, origin, url, credentials))
-            if bucket is not None:
-                out.append(bucket)
-        return out
+        buckets = self._buckets
+        if include:
+            bucket = buckets.get((self.partition, origin, url, True))
+            return () if bucket is None else (bucket,)
+        # Profile choice: whether a credentialed entry serves an uncredentialed request.
+        with_credentials = (buckets.get((self.partition, origin, url, True))
+                            if profile.cache_credentialed_serves_uncredentialed else None)
+        without = buckets.get((self.partition, origin, url, False))
+        if with_credentials is None:
+            return () if without is None else (without,)
+        return (with_credentials,) if without is None else (with_credentials, without)
 
 
 def _first(found: list[tuple[int, CacheEntry]]) -> CacheEntry | None:
@@ -210,6 +212,16 @@ def _slot_of(e: CacheEntry) -> _Slot:
     return ("u", "")
 
 
+def _refresh(cache: PreflightCache, found: list[tuple[int, CacheEntry]], max_age: int, now: float,
+             profile: Profile) -> None:
+    """The earliest stored matching entry gets the new max-age."""
+    seq, m = min(found, key=lambda p: p[0])
+    # Profile choice: refreshing restarts the clock, or (spec) only sets max-age.
+    new = (attrs.evolve(m, max_age=max_age, stored_at=now) if profile.cache_refresh_resets_time
+           else attrs.evolve(m, max_age=max_age))
+    cache._put((cache.partition, m.origin, m.url, m.credentials), _slot_of(m), new, seq)
+
+
 def store(
     cache: PreflightCache,
     *,
@@ -231,13 +243,6 @@ def store(
     if profile.preflight_cache_per_url:
         cache._remove_url(origin, url)
 
-    def refresh(found: list[tuple[int, CacheEntry]]) -> None:
-        seq, m = min(found, key=lambda p: p[0])
-        # Profile choice: refreshing restarts the clock, or (spec) only sets max-age.
-        new = (attrs.evolve(m, max_age=max_age, stored_at=now) if profile.cache_refresh_resets_time
-               else attrs.evolve(m, max_age=max_age))
-        cache._put((cache.partition, m.origin, m.url, m.credentials), _slot_of(m), new, seq)
-
     if profile.cache_safelisted_method_via_url:
         # The per-URL record itself (method and header name both None), stored afresh.
         bucket = cache._buckets.get(key)
@@ -247,13 +252,13 @@ def store(
     for method in methods:
         found = _method_hits(cache, origin, url, include, method, now, profile)
         if found:
-            refresh(found)  # 7.12: the matching entry (maybe a `*` one) is refreshed
+            _refresh(cache, found, max_age, now, profile)  # 7.12: the matching entry (maybe a `*` one) is refreshed
         else:
             cache._put(key, ("m", method), CacheEntry(origin, url, include, method, None, max_age, now))  # 7.13
     for name in header_names:
         found = _header_hits(cache, origin, url, include, name, now, profile)
         if found:
-            refresh(found)  # 7.14
+            _refresh(cache, found, max_age, now, profile)  # 7.14
         else:
             cache._put(key, ("h", name.lower()), CacheEntry(origin, url, include, None, name, max_age, now))  # 7.15
     return cache
