@@ -47,19 +47,26 @@ def _throw(
     return Rejected(Failure(reason, detail, url), exception)
 
 
-class _Building(list[tuple[str, str]]):
-    """A request's header list being built, with the positions of each lowercased name, so
-    that appending one header costs O(lines of that name), not O(all lines), and "contains"
-    is one dictionary look-up."""
+class _Building:
+    """A request's header list being built (``lines``), with the positions of each
+    lowercased name, so that appending one header costs O(lines of that name), not O(all
+    lines), and "contains" is one dictionary look-up."""
+
+    __slots__ = ("at", "lines")
 
     def __init__(self) -> None:
-        super().__init__()
+        self.lines: list[tuple[str, str]] = []
         self.at: dict[str, list[int]] = {}
 
-    def append(self, item: tuple[str, str], lname: str | None = None) -> None:
-        """Append a header; ``lname`` is its name lowercased, when the caller has it."""
-        self.at.setdefault(item[0].lower() if lname is None else lname, []).append(len(self))
-        super().append(item)
+    def append(self, item: tuple[str, str], lname: str) -> None:
+        """Append a header whose name lowercased is ``lname``."""
+        lines = self.lines
+        positions = self.at.get(lname)
+        if positions is None:
+            self.at[lname] = [len(lines)]
+        else:
+            positions.append(len(lines))
+        lines.append(item)
 
     def contains(self, lname: str) -> bool:
         """https://fetch.spec.whatwg.org/#header-list-contains (``lname`` lowercased)"""
@@ -74,7 +81,6 @@ def _append_header(
 
     https://fetch.spec.whatwg.org/#concept-headers-append
     """
-    A = Algorithm.HEADERS_APPEND
     exc = JsError.TYPE_ERROR if api is Api.FETCH else JsError.SYNTAX_ERROR
     # 1. normalize the value
     value = normalize_header_value(value)
@@ -85,6 +91,17 @@ def _append_header(
     if not is_header_value(value):
         return _throw(trace, Algorithm.HEADER_VALUE, "", Reason.INVALID_HEADER_VALUE, value, exc,
                       (("name", name), ("value", value)))
+    _append_valid(headers, name, value, no_cors, trace, api, profile)
+    return None
+
+
+def _append_valid(
+    headers: _Building, name: str, value: str, no_cors: bool,
+    trace: Recorder | None, api: Api, profile: Profile | None,
+) -> None:
+    """Headers append from step 3 on, for a name and a value already normalized and
+    validated (steps 1-2): the forbidden-name check, XHR's combining, the no-CORS guard."""
+    A = Algorithm.HEADERS_APPEND
     lname = name.lower()
     # Profile choice: names an engine still forbids (extra_forbidden_request_headers).
     if is_forbidden_request_header(name, value) or (
@@ -92,28 +109,28 @@ def _append_header(
         if trace is not None:
             trace.append(Step(Algorithm.FORBIDDEN_REQUEST_HEADER, "", Decision.DROPPED,
                               (("name", name), ("value", value))))
-        return None
+        return
+    lines = headers.lines
     present = headers.at.get(lname)  # this name's lines so far: no scan of the whole list
     if api is Api.XHR and present:
         # XHR setRequestHeader combines: the first header's value gets ", value".
-        n, v = headers[present[0]]
-        headers[present[0]] = (n, v + ", " + value)
-        return None
+        n, v = lines[present[0]]
+        lines[present[0]] = (n, v + ", " + value)
+        return
     # 3.1-3.4 the no-CORS guard: the combined value must stay no-CORS-safelisted
     if no_cors:
-        combined = value if not present else ", ".join([*(headers[i][1] for i in present), value])
+        combined = value if not present else ", ".join([*(lines[i][1] for i in present), value])
         if not is_no_cors_safelisted_request_header(name, combined, profile):
             if trace is not None:
                 trace.append(Step(A, "3.4", Decision.DROPPED, (("name", name), ("value", value),
                                   ("guard", "request-no-cors"))))
-            return None
+            return
     # 4. append (reusing the casing of an existing header of that name)
     if present:
-        name = headers[present[0]][0]
+        name = lines[present[0]][0]
     headers.append((name, value), lname)
     # 5. removing privileged no-CORS request-headers (Range) is a no-op here: Range is not
     # a no-CORS-safelisted name, so step 3.4 has already refused it.
-    return None
 
 
 def construct(
@@ -202,12 +219,13 @@ def _construct_fetch(
                       (("method", method), ("body", "present")), parsed.href)
     # 37. a string body brings Content-Type text/plain;charset=UTF-8 unless one is set
     if body is not None and not headers.contains("content-type"):
-        _append_header(headers, "Content-Type", _TEXT_PLAIN, no_cors, trace, Api.FETCH, profile)
+        # A valid name and value (steps 1-2 would not change them): only the guard runs.
+        _append_valid(headers, "Content-Type", _TEXT_PLAIN, no_cors, trace, Api.FETCH, profile)
     _add_defaults(headers, profile, trace)
     return Request(
         method=method,
         url_list=(parsed,),
-        headers=tuple(headers),
+        headers=tuple(headers.lines),
         origin=page,
         mode=mode,
         credentials=credentials,
@@ -265,7 +283,7 @@ def _construct_xhr(
     return Request(
         method=method,
         url_list=(parsed,),
-        headers=tuple(headers),
+        headers=tuple(headers.lines),
         origin=page,
         mode=Mode.CORS,
         credentials=credentials,
