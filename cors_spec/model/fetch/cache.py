@@ -47,13 +47,8 @@ _Key = tuple[str, str, str, bool]
 _Slot = tuple[str, str]
 
 
-class _Bucket:
-    """The entries under one key, in storing order, each with its global storing number."""
-
-    __slots__ = ("slots",)
-
-    def __init__(self) -> None:
-        self.slots: dict[_Slot, tuple[int, CacheEntry]] = {}
+#: The entries under one key, in storing order, each with its global storing number.
+_Bucket = dict[_Slot, tuple[int, CacheEntry]]
 
 
 class PreflightCache:
@@ -74,7 +69,7 @@ class PreflightCache:
         self._count = 0
 
     def __iter__(self) -> Iterator[CacheEntry]:
-        pairs = sorted(p for b in self._buckets.values() for p in b.slots.values())
+        pairs = sorted(p for b in self._buckets.values() for p in b.values())
         return iter([e for _, e in pairs])
 
     def __len__(self) -> int:
@@ -86,32 +81,32 @@ class PreflightCache:
     def _put(self, key: _Key, slot: _Slot, entry: CacheEntry, seq: int | None = None) -> None:
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = _Bucket()
+            bucket = self._buckets[key] = {}
         if seq is None:
-            self._seq += 1
-            seq = self._seq
-        if slot not in bucket.slots:
+            self._seq = seq = self._seq + 1
+        if slot not in bucket:
             self._count += 1
-        bucket.slots[slot] = (seq, entry)
-        heapq.heappush(self._expiry, (entry.stored_at + entry.max_age, seq, key, slot))
-        if len(self._expiry) > 2 * self._count + 64:
+        bucket[slot] = (seq, entry)
+        expiry = self._expiry
+        heapq.heappush(expiry, (entry.stored_at + entry.max_age, seq, key, slot))
+        if len(expiry) > 2 * self._count + 64:
             # Refreshes leave superseded heap records behind: rebuild from what is held.
             self._expiry = [(e.stored_at + e.max_age, n, k, sl) for k, b in self._buckets.items()
-                            for sl, (n, e) in b.slots.items()]
+                            for sl, (n, e) in b.items()]
             heapq.heapify(self._expiry)
 
     def _remove_url(self, origin: str, url: str, credentials: tuple[bool, ...] = (False, True)) -> None:
         for include in credentials:
             bucket = self._buckets.pop((self.partition, origin, url, include), None)
             if bucket is not None:
-                self._count -= len(bucket.slots)
+                self._count -= len(bucket)
 
     def _drop_expired(self, now: float) -> None:
         heap = self._expiry
         while heap and heap[0][0] <= now:
             expires, seq, key, slot = heapq.heappop(heap)
             bucket = self._buckets.get(key)
-            held = None if bucket is None else bucket.slots.get(slot)
+            held = None if bucket is None else bucket.get(slot)
             if bucket is None or held is None or held[0] != seq:
                 continue  # removed or replaced since
             if held[1].live(now):
@@ -119,9 +114,9 @@ class PreflightCache:
                     continue  # refreshed: its newer expiry is on the heap too
                 heapq.heappush(heap, (expires, seq, key, slot))
                 break  # rounding kept it live: it goes next time
-            del bucket.slots[slot]
+            del bucket[slot]
             self._count -= 1
-            if not bucket.slots:
+            if not bucket:
                 del self._buckets[key]
 
     def _candidates(self, origin: str, url: str, include: bool, profile: Profile) -> tuple[_Bucket, ...]:
@@ -157,12 +152,12 @@ def _method_hits(cache: PreflightCache, origin: str, url: str, include: bool, me
     found = []
     for bucket in cache._candidates(origin, url, include, profile):
         if via_url:
-            found += [p for p in bucket.slots.values() if p[1].live(now)]
+            found += [p for p in bucket.values() if p[1].live(now)]
             continue
-        exact = bucket.slots.get(("m", method))
+        exact = bucket.get(("m", method))
         if exact is not None and exact[1].live(now):
             found.append(exact)
-        star = bucket.slots.get(("m", "*"))
+        star = bucket.get(("m", "*"))
         if star is not None and star[1].live(now) and _wildcard(star[1], profile):
             found.append(star)
     return found
@@ -182,10 +177,10 @@ def _header_hits(cache: PreflightCache, origin: str, url: str, include: bool, na
     # Profile choice: whether a `*` entry covers Authorization.
     star_applies = lname not in CORS_NON_WILDCARD_NAMES or profile.cache_wildcard_covers_authorization
     for bucket in cache._candidates(origin, url, include, profile):
-        exact = bucket.slots.get(("h", lname))
+        exact = bucket.get(("h", lname))
         if exact is not None and exact[1].live(now):
             found.append(exact)
-        star = bucket.slots.get(("h", "*"))
+        star = bucket.get(("h", "*"))
         if star_applies and star is not None and star[1].live(now) and _wildcard(star[1], profile):
             found.append(star)
     return found
@@ -246,7 +241,7 @@ def store(
     if profile.cache_safelisted_method_via_url:
         # The per-URL record itself (method and header name both None), stored afresh.
         bucket = cache._buckets.get(key)
-        if bucket is not None and bucket.slots.pop(("u", ""), None) is not None:
+        if bucket is not None and bucket.pop(("u", ""), None) is not None:
             cache._count -= 1
         cache._put(key, ("u", ""), CacheEntry(origin, url, include, None, None, max_age, now))
     for method in methods:
