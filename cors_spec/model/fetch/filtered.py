@@ -47,7 +47,6 @@ def main_fetch_response(params: FetchParams, request: Request, response: Interna
     """Main fetch steps 14-22, then the Response script gets (or the rejection)."""
     t = params.trace
     sent = tuple(params.sent)
-    trace = tuple(t) if t is not None else ()
     context = request_context(params, request)
     exception = JsError.TYPE_ERROR if request.api is Api.FETCH else JsError.NETWORK_ERROR
     if isinstance(response, Failure):
@@ -64,13 +63,13 @@ def main_fetch_response(params: FetchParams, request: Request, response: Interna
             t.append(Step(Algorithm.OPAQUE_REDIRECT_FILTERED, "", Decision.RETURNED, (
                 ("type", "opaqueredirect"), ("status", "0"))))
         return Result(Outcome.OPAQUE_REDIRECT, 0, (), final_url, redirected, sent,
-                      trace=tuple(t) if t is not None else trace, context=context)
+                      trace=tuple(t) if t is not None else (), context=context)
     tainting = request.tainting
     if tainting is Tainting.OPAQUE:
         if t is not None:
             t.append(Step(Algorithm.OPAQUE_FILTERED, "", Decision.RETURNED, (
                 ("type", "opaque"), ("status", "0"), ("headers", NONE), ("url", '""'))))
-        return Result(Outcome.OPAQUE, 0, (), "", False, sent, trace=tuple(t) if t is not None else trace,
+        return Result(Outcome.OPAQUE, 0, (), "", False, sent, trace=tuple(t) if t is not None else (),
                       context=context)
     body = None if null_body_status(response.status) else response.body
     if tainting is Tainting.BASIC:
@@ -93,7 +92,7 @@ def main_fetch_response(params: FetchParams, request: Request, response: Interna
                 ("type", "cors"), ("status", str(response.status)),
                 ("headers", ", ".join(sorted({n for n, _ in readable})) or NONE))))
     return Result(outcome, response.status, sort_and_combine(readable), final_url, redirected, sent,
-                  body=body, trace=tuple(t) if t is not None else trace, context=context)
+                  body=body, trace=tuple(t) if t is not None else (), context=context)
 
 
 def cors_exposed_header_names(params: FetchParams, request: Request, headers: HeaderList) -> frozenset[str]:
