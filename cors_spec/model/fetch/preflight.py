@@ -40,7 +40,7 @@ def preflight_needed(params: FetchParams, request: Request, unsafe_names: tuple[
     needed = False
     # The first lookup step names the request's URL and origin; later ones (one per unsafe
     # name) do not repeat them, so the trace is linear in names + URL, not their product.
-    where: tuple[tuple[str, str], ...] = (("url", url), ("origin", origin))
+    where: tuple[tuple[str, str], ...] = (("url", url), ("origin", origin)) if t is not None else ()
     if not is_cors_safelisted_method(request.method) or request.use_cors_preflight:
         hit = (match_method(params.cache, origin, url, include, request.method, params.now, profile)
                if profile.preflight_cache else None)
