@@ -70,11 +70,18 @@ def test_intent_files(tmp_path: Path) -> None:
     ({"credentials": "yes"}, "credentials"),
     ({"methods": ["P UT"]}, "methods[0]"),
     ({"max_age": -1}, "max_age"),
+    ({"origins": [f"https://a{i}.example" for i in range(1001)]}, "origins"),
+    ({"headers": ["x-a"] * 1001}, "headers"),
 ])
 def test_bad_intents(data: dict[str, object], field: str) -> None:
     with pytest.raises(InputError) as e:
         Intent.from_dict(data, "i.toml")
     assert e.value.field == field
+
+
+def test_an_intent_list_may_hold_the_limit() -> None:
+    intent = Intent.from_dict({"origins": [f"https://a{i}.example" for i in range(1000)]})
+    assert len(intent.origins) == 1000
 
 
 def test_bad_origin_gets_a_hint() -> None:

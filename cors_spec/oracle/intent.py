@@ -122,10 +122,18 @@ class Intent:
         return tuple(o for o in self.origins if o != "*" and "://*." not in o)
 
 
+MAX_LIST_ENTRIES = 1000
+"""Entries in one list of an intent: an allow-list longer than this is not a policy a
+person wrote, and the audit's cost grows with each listed origin."""
+
+
 def _str_list(data: Mapping[str, object], key: str, file: str) -> list[str]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InputError(key, "must be a list of strings", json.dumps(value, default=str)[:80], file=file)
+    if len(value) > MAX_LIST_ENTRIES:
+        raise InputError(key, f"has {len(value)} entries; an intent list holds at most {MAX_LIST_ENTRIES} "
+                         "(the intent list limit)", file=file)
     return [str(v) for v in value]
 
 
