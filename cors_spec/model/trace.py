@@ -8,7 +8,7 @@ one ``is not None`` test per step. ``_render`` turns records into text.
 from __future__ import annotations
 
 import enum
-from typing import Protocol
+from typing import Final, Protocol
 
 import attrs
 
@@ -48,7 +48,7 @@ class Decision(str, enum.Enum):
     RETURNED = "returned"  # the response script gets
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class Step:
     """One step of one algorithm, with the facts behind its decision."""
 
@@ -56,6 +56,14 @@ class Step:
     step: str  # the step label in the pinned snapshot, e.g. "7.5"; "" for prose definitions
     decision: Decision
     facts: Facts = ()  # (name, value) pairs, in the order worth reading
+
+    def __init__(self, algorithm: Algorithm, step: str, decision: Decision, facts: Facts = ()) -> None:
+        # attrs' own __init__ for a frozen class, minus its look-up of each field by name:
+        # each slot is set through its descriptor (a traced fetch makes some 20 steps).
+        _SET_ALGORITHM(self, algorithm)
+        _SET_STEP(self, step)
+        _SET_DECISION(self, decision)
+        _SET_FACTS(self, facts)
 
     @property
     def anchor(self) -> str:
@@ -74,6 +82,15 @@ class Step:
             "decision": self.decision.value,
             "facts": {k: v for k, v in self.facts},
         }
+
+
+_SET_ALGORITHM: Final = Step.__dict__["algorithm"].__set__
+_SET_STEP: Final = Step.__dict__["step"].__set__
+_SET_DECISION: Final = Step.__dict__["decision"].__set__
+_SET_FACTS: Final = Step.__dict__["facts"].__set__
+if [(a.name, a.default) for a in attrs.fields(Step)] != [
+        ("algorithm", attrs.NOTHING), ("step", attrs.NOTHING), ("decision", attrs.NOTHING), ("facts", ())]:
+    raise TypeError("Step.__init__ sets exactly Step's fields")  # pragma: no cover
 
 
 class Recorder(Protocol):
