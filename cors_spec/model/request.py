@@ -179,11 +179,18 @@ class WireRequest:
         return self.header("access-control-request-headers")
 
     def observation(self) -> dict[str, object]:
-        """The `sent` entry of a format-v1 observation."""
+        """The `sent` entry of a format-v1 observation (the three headers found in one pass)."""
+        found: dict[str, list[str]] = {"origin": [], "access-control-request-method": [],
+                                       "access-control-request-headers": []}
+        for name, value in self.headers:
+            values = found.get(name.lower())
+            if values is not None:
+                values.append(value)
+        origin, acrm, acrh = (", ".join(v) if v else None for v in found.values())
         return {
             "method": self.method,
             "url": self.url,
-            "origin": self.origin,
-            "acrm": self.acrm,
-            "acrh": self.acrh,
+            "origin": origin,
+            "acrm": acrm,
+            "acrh": acrh,
         }
