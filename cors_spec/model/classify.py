@@ -145,6 +145,7 @@ _CLIENT_HINT_RES: Final = {
     "integer": re.compile(r"[0-9]+"),
     "ect": re.compile(r"slow-2g|2g|3g|4g"),
     "on": re.compile(r"on"),
+    "on-any-case": re.compile(r"on", re.IGNORECASE | re.ASCII),
 }
 
 

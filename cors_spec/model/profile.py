@@ -22,8 +22,8 @@ LocationDuplicates = Literal["failure", "identical", "combined"]
 AllowOriginMultiple = Literal["comma-or-space", "comma", "lines"]
 #: The value grammar of a client-hint request header an engine safelists: a non-negative
 #: decimal number ("1.5"), a non-negative integer, an effective connection type
-#: (slow-2g, 2g, 3g, 4g) or exactly "on".
-ClientHintValue = Literal["decimal", "integer", "ect", "on"]
+#: (slow-2g, 2g, 3g, 4g), exactly "on", or "on" in any ASCII case ("ON", "On").
+ClientHintValue = Literal["decimal", "integer", "ect", "on", "on-any-case"]
 EmptyAllowOriginLine = Literal["always", "canonical-spelling"]
 EmptyLocation = Literal["url", "absent", "failure"]
 
@@ -308,9 +308,14 @@ class _LoadChoices(_PreflightChoices):
         default=False, metadata={"evidence": "diff-webkit-delete-cross-origin-redirect-becomes-get"})
     #: Spec: a redirect keeps the request's headers (step 13 aside). True: a hop to another
     #: origin deletes the client-hint headers of ``safelisted_client_hints`` (the engine
-    #: sets them per origin).
+    #: sets them per origin), except those of ``client_hints_kept_on_redirect``.
     redirect_drops_client_hints: bool = attrs.field(
         default=False, metadata={"evidence": "diff-chromium-client-hints-dropped-on-redirect"})
+    #: With ``redirect_drops_client_hints``: the client-hint names (lowercased) a hop to
+    #: another origin keeps all the same (spec: every header stays, so this list has no
+    #: effect under the spec's choice).
+    client_hints_kept_on_redirect: frozenset[str] = attrs.field(
+        default=frozenset(), metadata={"evidence": "diff-chromium-save-data-kept-on-redirect"})
     #: Step 13: a hop to another origin deletes Authorization. False: it stays.
     redirect_drops_authorization: bool = attrs.field(
         default=True, metadata={"evidence": "redirect-authorization-dropped-cross-origin"})

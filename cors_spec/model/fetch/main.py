@@ -333,10 +333,11 @@ def http_redirect_fetch(params: FetchParams, request: Request, response: Interna
     if cross_hop:
         if request.kept_origin is not None:
             request = attrs.evolve(request, kept_origin=None)
-        # Profile choice: an engine that sets client hints per origin deletes them.
+        # Profile choice: an engine that sets client hints per origin deletes them, all but the ones it keeps.
         if profile.redirect_drops_client_hints:
             for name, _ in profile.safelisted_client_hints:
-                headers = header_delete(headers, name)
+                if name not in profile.client_hints_kept_on_redirect:
+                    headers = header_delete(headers, name)
     # 13. another origin: Authorization goes (Profile choice: some engines keep it)
     if cross_hop and profile.redirect_drops_authorization:
         for name in CORS_NON_WILDCARD_NAMES:
