@@ -17,8 +17,10 @@ CLI (subprocess, so only the command line is used):
       the package's bytecode cached (as installed), and for information with none;
   (s) peak RSS of `cors-spec run` over 2,000 and over 20,000 small scenario files.
 
-Run:  python3 benchmarks/bench_preflight.py [--quick] [--json]
-Only the public API and the CLI are used, so the benchmark does not depend on module layout.
+Run:  python3 benchmarks/bench_preflight.py [--quick] [--json] [--skip SECTIONS] [--baseline REV]
+Only the public API and the CLI are used, so the benchmark does not depend on module layout
+and runs against an older commit too: --baseline REV measures an export of REV's package and
+the working tree's, in alternating child processes of this same script, and prints both.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ import asyncio
 import gc
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -368,127 +372,345 @@ class Table:
             print(f"{r['measure']:<{w}}  {shown:>12}  {goal:>8}  {r['status']:<4}{note}")
 
 
-def main(argv: list[str] | None = None) -> int:
+SECTIONS = ("exchange", "history", "cli", "stream")
+
+
+def section_exchange(t: Table, quick: bool, log: Callable[[str], None], tmp: Path) -> None:
+    log("exchange: library trace off/on, Starlette, minimal ...")
+    app = starlette_app()
+    simulate(False)
+    simulate(True)
+    starlette_round(app)
+    minimal()
+    loop = asyncio.new_event_loop()
+    times = interleaved({
+        "off": lambda: simulate(False), "on": lambda: simulate(True),
+        "star": lambda: starlette_round(app), "min": minimal,
+        "star_loop": lambda: starlette_round(app, loop.run_until_complete),
+    }, 3.0 if quick else 10.0)
+    loop.close()
+    off, on, star, floor = times["off"], times["on"], times["star"], times["min"]
+    t.add("exchange_off_us", "(a) library, trace off", off * 1e6, "us")
+    t.add("exchange_on_us", "(a) library, trace on", on * 1e6, "us")
+    t.add("starlette_us", "(b) Starlette CORSMiddleware, direct", star * 1e6, "us")
+    t.add("starlette_loop_us", "(b') Starlette on an event loop", times["star_loop"] * 1e6, "us")
+    t.add("minimal_us", "(m) minimal hand-written decision", floor * 1e6, "us")
+    t.add("off_vs_starlette", "trace off / Starlette direct", off / star, "x", 2.0)
+    t.add("off_vs_minimal", "trace off / minimal decision", off / floor, "x", 3.0)
+    t.add("on_vs_off", "trace on / trace off", on / off, "x", 1.5)
+
+
+def section_history(t: Table, quick: bool, log: Callable[[str], None], tmp: Path) -> None:
+    n, window = (4000, 1000) if quick else (16000, 2000)
+    ntab = 4000 if quick else 10000
+    budget = 15.0 if quick else 45.0
+    for key, table, size in (("history", False, n), ("routes", True, ntab)):
+        what = f"{size} distinct URLs" if not table else f"{size}-route table"
+        log(f"history: {size} requests, {what} ...")
+        gc.collect()
+        first, last, done = history(size, window, table, budget)
+        stopped = f"stopped after {done} of {size} requests ({budget:.0f} s budget)" if done < size else ""
+        tag = "(h1)" if not table else "(h2)"
+        t.add(f"{key}_first_us", f"{tag} {what}: first {window}, per request", first * 1e6, "us")
+        t.add(f"{key}_last_us", f"{tag} {what}: last {window}, per request", last * 1e6, "us", None, stopped)
+        t.add(f"{key}_flat", f"{tag} {what}: last / first {window}", last / first, "x", 1.25,
+              "; ".join(filter(None, ["quick: smaller" if quick else "", stopped])))
+        if stopped:
+            t.rows[-1]["status"] = "MISS"
+
+
+def section_cli(t: Table, quick: bool, log: Callable[[str], None], d: Path) -> None:
+    nreq = 500 if quick else 1000  # a scenario file holds at most 1,000 requests
+    runs = 2 if quick else 3
+    urls = [f"https://api.example/items/{i}" for i in range(nreq)]
+    one = write_json(d / "one.json", scenario("one", urls[:1], urls[:1]))
+    distinct = write_json(d / "distinct.json", scenario("distinct", urls, urls))
+    repeated = write_json(d / "repeated.json", scenario("repeated", [URL] * nreq, [URL]))
+    log("cli: cold start ...")
+    cached, uncached = bytecode_envs(d / "pycache")
+    cold_cmds = {"py": [sys.executable, "-c", "pass"], "json": [*CLI, "run", "--json", str(one)],
+                 "text": [*CLI, "run", str(one)]}
+    walls(cold_cmds, 1, cached)  # writes the package's bytecode into the cache
+    cold = walls(cold_cmds, runs * 3, cached)
+    py, cold_json, cold_text = cold["py"], cold["json"], cold["text"]
+    t.add("python_pass_ms", "(c) python -c pass", py * 1e3, "ms")
+    t.add("cold_json_ms", "(c) cors-spec run --json, one request", cold_json * 1e3, "ms")
+    t.add("cold_json", "(c) cold start run --json / python -c pass", cold_json / py, "x", 3.0,
+          "bytecode cached")
+    t.add("cold_text", "(c) cold start run (text) / python -c pass", cold_text / py, "x", None,
+          "bytecode cached")
+    raw = walls(cold_cmds, runs * 3, uncached)
+    t.add("cold_json_nobc", "(c) the same, no bytecode: run --json / python -c pass", raw["json"] / raw["py"],
+          "x", None, f"source compiled each run; {raw['json'] * 1e3:.1f} / {raw['py'] * 1e3:.1f} ms")
+    log(f"cli: {nreq} requests per file ...")
+    whole = walls({"one": [*CLI, "run", "--json", str(one)],
+                   "distinct": [*CLI, "run", "--json", str(distinct)],
+                   "repeated": [*CLI, "run", "--json", str(repeated)]}, runs)
+    for name, rurls, rroutes in (("distinct", urls, urls), ("repeated", [URL] * nreq, [URL])):
+        cli_per = max(whole[name] - whole["one"], 0.0) / (nreq - 1)
+        lib_on = min(library_like_file(rurls, rroutes, True) for _ in range(runs))
+        t.add(f"cli_{name}_us", f"(r) run --json, {nreq} {name} URLs: per request", cli_per * 1e6, "us",
+              None, "file time minus one-request file time")
+        t.add(f"lib_{name}_us", f"(r) library trace on, same {nreq}: per request", lib_on * 1e6, "us")
+        t.add(f"cli_{name}", f"(r) run --json / library trace on, {name}", cli_per / lib_on, "x", 2.0)
+
+
+def section_stream(t: Table, quick: bool, log: Callable[[str], None], d: Path) -> None:
+    small, big = (500, 5000) if quick else (2000, 20000)
+    log(f"stream: writing {big} scenario files ...")
+    folder = d / "many"
+    folder.mkdir()
+    tiny = json.dumps(scenario("s", [URL], [URL]))
+    for i in range(big):
+        (folder / f"s{i:06d}.json").write_text(tiny)
+    sub = d / "few"
+    sub.mkdir()
+    for i in range(small):
+        (sub / f"s{i:06d}.json").write_text(tiny)
+    log(f"stream: cors-spec run over {small} and {big} files ...")
+    rss_small, s_small = peak_rss_mb(["run", str(sub)])
+    rss_big, s_big = peak_rss_mb(["run", str(folder)])
+    rss_json_small, _ = peak_rss_mb(["run", "--json", str(sub)])
+    rss_json, _ = peak_rss_mb(["run", "--json", str(folder)])
+    t.add("rss_small_mb", f"(s) run over {small} files: peak RSS", rss_small, "MB", None,
+          f"{s_small:.1f} s")
+    t.add("rss_big_mb", f"(s) run over {big} files: peak RSS", rss_big, "MB", None, f"{s_big:.1f} s")
+    t.add("rss_big_json_mb", f"(s) run --json over {big} files: peak RSS", rss_json, "MB")
+    t.add("rss_flat", f"(s) peak RSS {big} / {small} files (text)", rss_big / rss_small, "x", 1.1)
+    t.add("rss_flat_json", f"(s) peak RSS {big} / {small} files (--json)", rss_json / rss_json_small, "x", 1.1)
+    t.add("file_ms", f"(s) run, per file over {big} files", s_big / big * 1e3, "ms")
+
+
+SECTION_FUNCS: dict[str, Callable[[Table, bool, Callable[[str], None], Path], None]] = {
+    "exchange": section_exchange, "history": section_history, "cli": section_cli, "stream": section_stream,
+}
+
+
+def measure(skip: set[str], quick: bool, log: Callable[[str], None], keep_going: bool = False,
+            ) -> tuple[Table, dict[str, str]]:
+    """The rows of every section not skipped; with ``keep_going``, a section that fails (an
+    older package without something the benchmark uses) is recorded in the errors and left
+    out, and the others still run."""
+    t = Table()
+    errors: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-cors-") as tmp:
+        for name in SECTIONS:
+            if name in skip:
+                continue
+            section_dir = Path(tmp) / name
+            section_dir.mkdir()
+            kept = len(t.rows)
+            try:
+                SECTION_FUNCS[name](t, quick, log, section_dir)
+            except Exception as e:  # recorded; its rows print "n/a"
+                if not keep_going:
+                    raise
+                del t.rows[kept:]
+                errors[name] = f"{type(e).__name__}: {e}"[:300]
+                log(f"{name}: failed: {errors[name]}")
+    return t, errors
+
+
+# --- --baseline REV: before and after in one run ------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+SIDE_MARK = "BENCH_PREFLIGHT_SIDE"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("--quick", action="store_true", help="a ~30 s version with smaller sizes")
     ap.add_argument("--json", action="store_true", help="print the rows as JSON")
-    ap.add_argument("--skip", default="", help="comma-separated sections to skip: history,exchange,cli,stream")
+    ap.add_argument("--skip", default="", help="comma-separated sections to skip: " + ",".join(SECTIONS))
+    ap.add_argument("--baseline", metavar="REV",
+                    help="also measure the package as it is at git revision REV (an export of it on PYTHONPATH), "
+                         "in alternating child processes with the working tree's package, and print both")
+    ap.add_argument("--rounds", type=int, default=2, metavar="N",
+                    help="with --baseline: runs of each side, in the order REV, current, current, REV, ... "
+                         "(default: 2); a figure is the median of its side's runs")
+    ap.add_argument("--side", action="store_true", help=argparse.SUPPRESS)  # one side of --baseline, as JSON
     args = ap.parse_args(argv)
-    skip = set(filter(None, args.skip.split(",")))
-    quick = args.quick
-    t = Table()
+    args.skip = set(filter(None, args.skip.split(",")))
+    unknown = args.skip - set(SECTIONS)
+    if unknown:
+        ap.error(f"--skip: unknown section(s) {', '.join(sorted(unknown))}; sections: {', '.join(SECTIONS)}")
+    if args.rounds < 1:
+        ap.error("--rounds must be 1 or more")
+    if args.baseline is not None and args.side:
+        ap.error("--side is the child of --baseline")
+    return args
+
+
+def side_order(rounds: int) -> list[str]:
+    """Which side each child run measures: REV, current, current, REV, REV, current, ... so a
+    machine getting busier or quieter during the run weighs on both sides alike."""
+    order: list[str] = []
+    for r in range(rounds):
+        order += ["base", "current"] if r % 2 == 0 else ["current", "base"]
+    return order
+
+
+def side_args(args: argparse.Namespace) -> list[str]:
+    """The arguments of a child measuring one side: the same sections and sizes, as JSON."""
+    out = ["--side"]
+    if args.quick:
+        out.append("--quick")
+    if args.skip:
+        out += ["--skip", ",".join(sorted(args.skip))]
+    return out
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def merge_sides(base_runs: list[dict[str, Any]], current_runs: list[dict[str, Any]]) -> list[dict[str, object]]:
+    """One row per measure, in the current package's order (then any only REV has): the
+    median of each side's runs (None when that side has no figure: "n/a"), the current
+    side's goal and status, and the note of the current side (else REV's)."""
+    order: list[str] = []
+    info: dict[str, dict[str, object]] = {}
+    values: dict[str, dict[str, list[float]]] = {}
+    for side, runs in (("current", current_runs), ("base", base_runs)):
+        for run in runs:
+            for row in run.get("rows", []):
+                key = str(row["key"])
+                if key not in info:
+                    order.append(key)
+                    info[key] = dict(row)
+                values.setdefault(key, {"base": [], "current": []})[side].append(float(row["value"]))
+    merged: list[dict[str, object]] = []
+    for key in order:
+        row = info[key]
+        base, current = values[key]["base"], values[key]["current"]
+        goal = row["goal"] if current else None
+        value = _median(current) if current else None
+        status = "" if goal is None or value is None else ("PASS" if value <= float(str(goal)) else "MISS")
+        if status and any(r["key"] == key and r.get("status") == "MISS" and "stopped" in str(r.get("note"))
+                          for run in current_runs for r in run.get("rows", [])):
+            status = "MISS"  # a history run that stopped at its time budget
+        merged.append({"key": key, "measure": row["measure"], "unit": row["unit"],
+                       "base": None if not base else round(_median(base), 4), "base_runs": base,
+                       "current": None if value is None else round(value, 4), "current_runs": current,
+                       "goal": goal, "status": status, "note": row.get("note", "")})
+    return merged
+
+
+def _shown(value: object, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    v = float(str(value))
+    return f"{v:.2f}x" if unit == "x" else f"{v:.1f} {unit}"
+
+
+def print_baseline(rows: list[dict[str, object]], rev: str, errors: dict[str, dict[str, str]],
+                   out: Any = None) -> None:
+    out = sys.stdout if out is None else out
+    w = max([len("measure"), *(len(str(r["measure"])) for r in rows)])
+    before = rev[:12]
+    print(f"{'measure':<{w}}  {before:>12}  {'current':>12}  {'goal':>8}  status", file=out)
+    print("-" * (w + 46), file=out)
+    for r in rows:
+        unit = str(r["unit"])
+        goal = "" if r["goal"] is None else f"<= {r['goal']}"
+        note = f"  ({r['note']})" if r["note"] else ""
+        print(f"{r['measure']:<{w}}  {_shown(r['base'], unit):>12}  {_shown(r['current'], unit):>12}  {goal:>8}  "
+              f"{r['status']:<4}{note}", file=out)
+    for side, errs in errors.items():
+        for section, message in errs.items():
+            print(f"{side}: section {section} could not run: {message}", file=out)
+
+
+@contextmanager
+def exported(rev: str) -> Iterator[tuple[str, Path]]:
+    """REV's commit and an export of its package (``git archive``, into a temporary folder
+    removed at the end, also on Ctrl-C or SIGTERM)."""
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+                            capture_output=True, text=True, check=False).stdout.strip()
+    if not commit:
+        raise SystemExit(f"bench_preflight: --baseline: {rev!r} is not a commit of {REPO}")
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-baseline-") as tmp:
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", commit, "cors_spec"],
+                                     capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+            yield commit, Path(tmp)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_side(root: Path, args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
+    """One child run of this script measuring the package under ``root``: its JSON."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH", "")]))
+    env[SIDE_MARK] = str(root)
+    p = subprocess.run([sys.executable, str(Path(__file__).resolve()), *side_args(args)], env=env, cwd=CWD,
+                       stdout=subprocess.PIPE, stderr=None if not args.json else subprocess.DEVNULL, text=True,
+                       check=False)
+    try:
+        doc: dict[str, Any] = json.loads(p.stdout)
+    except json.JSONDecodeError:
+        doc = {"rows": [], "errors": {"all": f"the benchmark exited {p.returncode} without results"}}
+    package = str(doc.get("package", ""))
+    if doc.get("rows") and not package.startswith(str(root)):
+        raise RuntimeError(f"the child measured {package}, not the package under {root}")
+    return doc
+
+
+def baseline(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+    import cors_spec
+
+    current_root = Path(cors_spec.__file__).resolve().parent.parent
+    with exported(args.baseline) as (commit, base_root):
+        runs: dict[str, list[dict[str, Any]]] = {"base": [], "current": []}
+        for i, side in enumerate(side_order(args.rounds), 1):
+            root = base_root if side == "base" else current_root
+            log(f"--- run {i} of {2 * args.rounds}: {commit[:12] if side == 'base' else 'current'} ({root})")
+            runs[side].append(run_side(root, args, log))
+    rows = merge_sides(runs["base"], runs["current"])
+    errors = {label: {k: v for run in runs[side] for k, v in run.get("errors", {}).items()}
+              for side, label in (("base", commit[:12]), ("current", "current"))}
+    errors = {k: v for k, v in errors.items() if v}
+    if args.json:
+        json.dump({"python": sys.version.split()[0], "quick": args.quick, "baseline": commit,
+                   "current": str(current_root), "load_average": list(os.getloadavg()), "rows": rows,
+                   "errors": errors}, sys.stdout, indent=1)
+        print()
+    else:
+        print(f"before: {commit[:12]} ({args.baseline}); current: {current_root}; {args.rounds} run(s) of each, "
+              f"alternating; load average at the end {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print_baseline(rows, commit, errors)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
 
     def log(message: str) -> None:
-        if not args.json:
+        if not args.json or args.side:
             print(message, file=sys.stderr, flush=True)
 
+    if args.baseline is not None:
+        try:
+            return baseline(args, log)
+        except KeyboardInterrupt:
+            print("bench_preflight: interrupted; the export of the baseline is removed", file=sys.stderr)
+            return 130
+    t, errors = measure(args.skip, args.quick, log, keep_going=args.side)
+    if args.side:
+        import cors_spec
 
-    if "exchange" not in skip:
-        log("exchange: library trace off/on, Starlette, minimal ...")
-        app = starlette_app()
-        simulate(False)
-        simulate(True)
-        starlette_round(app)
-        minimal()
-        loop = asyncio.new_event_loop()
-        times = interleaved({
-            "off": lambda: simulate(False), "on": lambda: simulate(True),
-            "star": lambda: starlette_round(app), "min": minimal,
-            "star_loop": lambda: starlette_round(app, loop.run_until_complete),
-        }, 3.0 if quick else 10.0)
-        loop.close()
-        off, on, star, floor = times["off"], times["on"], times["star"], times["min"]
-        t.add("exchange_off_us", "(a) library, trace off", off * 1e6, "us")
-        t.add("exchange_on_us", "(a) library, trace on", on * 1e6, "us")
-        t.add("starlette_us", "(b) Starlette CORSMiddleware, direct", star * 1e6, "us")
-        t.add("starlette_loop_us", "(b') Starlette on an event loop", times["star_loop"] * 1e6, "us")
-        t.add("minimal_us", "(m) minimal hand-written decision", floor * 1e6, "us")
-        t.add("off_vs_starlette", "trace off / Starlette direct", off / star, "x", 2.0)
-        t.add("off_vs_minimal", "trace off / minimal decision", off / floor, "x", 3.0)
-        t.add("on_vs_off", "trace on / trace off", on / off, "x", 1.5)
-
-    if "history" not in skip:
-        n, window = (4000, 1000) if quick else (16000, 2000)
-        ntab = 4000 if quick else 10000
-        budget = 15.0 if quick else 45.0
-        for key, table, size in (("history", False, n), ("routes", True, ntab)):
-            what = f"{size} distinct URLs" if not table else f"{size}-route table"
-            log(f"history: {size} requests, {what} ...")
-            gc.collect()
-            first, last, done = history(size, window, table, budget)
-            stopped = f"stopped after {done} of {size} requests ({budget:.0f} s budget)" if done < size else ""
-            tag = "(h1)" if not table else "(h2)"
-            t.add(f"{key}_first_us", f"{tag} {what}: first {window}, per request", first * 1e6, "us")
-            t.add(f"{key}_last_us", f"{tag} {what}: last {window}, per request", last * 1e6, "us", None, stopped)
-            t.add(f"{key}_flat", f"{tag} {what}: last / first {window}", last / first, "x", 1.25,
-                  "; ".join(filter(None, ["quick: smaller" if quick else "", stopped])))
-            if stopped:
-                t.rows[-1]["status"] = "MISS"
-
-    with tempfile.TemporaryDirectory(prefix="bench-cors-") as tmp:
-        d = Path(tmp)
-        if "cli" not in skip:
-            nreq = 500 if quick else 1000  # a scenario file holds at most 1,000 requests
-            runs = 2 if quick else 3
-            urls = [f"https://api.example/items/{i}" for i in range(nreq)]
-            one = write_json(d / "one.json", scenario("one", urls[:1], urls[:1]))
-            distinct = write_json(d / "distinct.json", scenario("distinct", urls, urls))
-            repeated = write_json(d / "repeated.json", scenario("repeated", [URL] * nreq, [URL]))
-            log("cli: cold start ...")
-            cached, uncached = bytecode_envs(d / "pycache")
-            cold_cmds = {"py": [sys.executable, "-c", "pass"], "json": [*CLI, "run", "--json", str(one)],
-                         "text": [*CLI, "run", str(one)]}
-            walls(cold_cmds, 1, cached)  # writes the package's bytecode into the cache
-            cold = walls(cold_cmds, runs * 3, cached)
-            py, cold_json, cold_text = cold["py"], cold["json"], cold["text"]
-            t.add("python_pass_ms", "(c) python -c pass", py * 1e3, "ms")
-            t.add("cold_json_ms", "(c) cors-spec run --json, one request", cold_json * 1e3, "ms")
-            t.add("cold_json", "(c) cold start run --json / python -c pass", cold_json / py, "x", 3.0,
-                  "bytecode cached")
-            t.add("cold_text", "(c) cold start run (text) / python -c pass", cold_text / py, "x", None,
-                  "bytecode cached")
-            raw = walls(cold_cmds, runs * 3, uncached)
-            t.add("cold_json_nobc", "(c) the same, no bytecode: run --json / python -c pass", raw["json"] / raw["py"],
-                  "x", None, f"source compiled each run; {raw['json'] * 1e3:.1f} / {raw['py'] * 1e3:.1f} ms")
-            log(f"cli: {nreq} requests per file ...")
-            whole = walls({"one": [*CLI, "run", "--json", str(one)],
-                           "distinct": [*CLI, "run", "--json", str(distinct)],
-                           "repeated": [*CLI, "run", "--json", str(repeated)]}, runs)
-            for name, rurls, rroutes in (("distinct", urls, urls), ("repeated", [URL] * nreq, [URL])):
-                cli_per = max(whole[name] - whole["one"], 0.0) / (nreq - 1)
-                lib_on = min(library_like_file(rurls, rroutes, True) for _ in range(runs))
-                t.add(f"cli_{name}_us", f"(r) run --json, {nreq} {name} URLs: per request", cli_per * 1e6, "us",
-                      None, "file time minus one-request file time")
-                t.add(f"lib_{name}_us", f"(r) library trace on, same {nreq}: per request", lib_on * 1e6, "us")
-                t.add(f"cli_{name}", f"(r) run --json / library trace on, {name}", cli_per / lib_on, "x", 2.0)
-
-        if "stream" not in skip:
-            small, big = (500, 5000) if quick else (2000, 20000)
-            log(f"stream: writing {big} scenario files ...")
-            folder = d / "many"
-            folder.mkdir()
-            tiny = json.dumps(scenario("s", [URL], [URL]))
-            for i in range(big):
-                (folder / f"s{i:06d}.json").write_text(tiny)
-            sub = d / "few"
-            sub.mkdir()
-            for i in range(small):
-                (sub / f"s{i:06d}.json").write_text(tiny)
-            log(f"stream: cors-spec run over {small} and {big} files ...")
-            rss_small, s_small = peak_rss_mb(["run", str(sub)])
-            rss_big, s_big = peak_rss_mb(["run", str(folder)])
-            rss_json_small, _ = peak_rss_mb(["run", "--json", str(sub)])
-            rss_json, _ = peak_rss_mb(["run", "--json", str(folder)])
-            t.add("rss_small_mb", f"(s) run over {small} files: peak RSS", rss_small, "MB", None,
-                  f"{s_small:.1f} s")
-            t.add("rss_big_mb", f"(s) run over {big} files: peak RSS", rss_big, "MB", None, f"{s_big:.1f} s")
-            t.add("rss_big_json_mb", f"(s) run --json over {big} files: peak RSS", rss_json, "MB")
-            t.add("rss_flat", f"(s) peak RSS {big} / {small} files (text)", rss_big / rss_small, "x", 1.1)
-            t.add("rss_flat_json", f"(s) peak RSS {big} / {small} files (--json)", rss_json / rss_json_small, "x", 1.1)
-            t.add("file_ms", f"(s) run, per file over {big} files", s_big / big * 1e3, "ms")
-
-    if args.json:
-        json.dump({"python": sys.version.split()[0], "quick": quick, "rows": t.rows}, sys.stdout, indent=1)
+        json.dump({"python": sys.version.split()[0], "quick": args.quick, "package": cors_spec.__file__,
+                   "rows": t.rows, "errors": errors}, sys.stdout)
+        print()
+    elif args.json:
+        json.dump({"python": sys.version.split()[0], "quick": args.quick, "rows": t.rows}, sys.stdout, indent=1)
         print()
     else:
         t.print()
