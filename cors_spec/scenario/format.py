@@ -18,7 +18,7 @@ import attrs
 
 from cors_spec.browser import Browser
 from cors_spec.errors import InputError
-from cors_spec.model.headers import HeaderList
+from cors_spec.model.headers import HeaderList, is_token
 from cors_spec.model.origin import parse_origin, parse_url
 from cors_spec.model.profile import Profile
 from cors_spec.model.request import Api, Credentials, CrossOrigin, Mode, Redirect
@@ -78,6 +78,15 @@ MAX_ROUTES = 1000
 MAX_HEADER_LINES = 20_000
 MAX_HEADER_BYTES = 256 * 1024
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: NUL, CR and LF, which a response header value cannot hold on the wire (nor characters above
+#: U+00FF; a class up to U+10FFFF would cost 10 ms to compile at import).
+_NUL_CR_LF = re.compile("[\x00\r\n]")
+#: The values each enumerated field may take, and the member each names.
+_APIS = {a.value: a for a in Api}
+_MODES = {m.value: m for m in Mode}
+_CREDENTIALS = {m.value: m for m in Credentials}
+_REDIRECTS = {m.value: m for m in Redirect}
+_CROSSORIGINS = {x.value: x for x in CrossOrigin}
 
 
 class _Checker:
@@ -119,6 +128,29 @@ class _Checker:
         return s
 
     def pairs(self, value: object, path: str, *, wire: bool) -> HeaderList:
+        """The header list; a list that passes every check at once (what a valid file
+        holds) is taken without a per-pair path, and any other goes through
+        :meth:`_checked_pairs`, which finds the first offending pair and names it."""
+        if type(value) is list and len(value) <= MAX_HEADER_LINES:
+            out: list[tuple[str, str]] = []
+            for pair in value:
+                if type(pair) is not list or len(pair) != 2:
+                    break
+                name, val = pair
+                if type(name) is not str or type(val) is not str:
+                    break
+                out.append((name, val))
+            else:
+                names = [n for n, _ in out]
+                values = "".join([v for _, v in out])
+                if (len(values) + sum(map(len, names)) + 4 * len(out) <= MAX_HEADER_BYTES
+                        and _LONE_SURROGATE.search("".join(names) + values) is None
+                        and (not wire or (all(map(is_token, names)) and _NUL_CR_LF.search(values) is None
+                                      and (not values or max(values) <= "\xff")))):
+                    return tuple(out)
+        return self._checked_pairs(value, path, wire=wire)
+
+    def _checked_pairs(self, value: object, path: str, *, wire: bool) -> HeaderList:
         if not isinstance(value, list):
             raise self.fail(path, "must be a list of [name, value] pairs", value)
         if len(value) > MAX_HEADER_LINES:
@@ -135,8 +167,6 @@ class _Checker:
             if wire:
                 # What a server can put on the wire: a token name; a value without NUL,
                 # CR or LF, whose characters are bytes (U+0000-U+00FF; obs-text is fine).
-                from cors_spec.model.headers import is_token
-
                 if not is_token(name):
                     raise self.fail(p + "[0]", "a response header name must be an HTTP token", name)
                 bad = next((c for c in val if c in "\x00\r\n" or c > "\xff"), None)
@@ -191,7 +221,7 @@ def parse_scenario(data: object, file: str = "<scenario>") -> Scenario:
 
 def _parse_request(c: _Checker, value: object, path: str, page_base: str | None) -> ScenarioRequest:
     r = c.obj(value, path, _REQUEST_KEYS, ("url",))
-    api = Api(c.choice(r.get("api", "fetch"), path + ".api", [a.value for a in Api]))
+    api = _APIS[c.choice(r.get("api", "fetch"), path + ".api", tuple(_APIS))]
     if api.is_element:
         return _parse_element(c, r, path, page_base, api)
     if "crossorigin" in r:
@@ -201,10 +231,10 @@ def _parse_request(c: _Checker, value: object, path: str, page_base: str | None)
     if parse_url(url, page_base) is None:
         raise c.fail(path + ".url", "must be a URL (absolute, or relative to the page)", url)
     headers = c.pairs(r.get("headers", []), path + ".headers", wire=False)
-    mode = Mode(c.choice(r.get("mode", "cors"), path + ".mode", [m.value for m in Mode]))
-    credentials = Credentials(c.choice(r.get("credentials", "same-origin"), path + ".credentials",
-                                       [m.value for m in Credentials]))
-    redirect = Redirect(c.choice(r.get("redirect", "follow"), path + ".redirect", [m.value for m in Redirect]))
+    mode = _MODES[c.choice(r.get("mode", "cors"), path + ".mode", tuple(_MODES))]
+    credentials = _CREDENTIALS[c.choice(r.get("credentials", "same-origin"), path + ".credentials",
+                                        tuple(_CREDENTIALS))]
+    redirect = _REDIRECTS[c.choice(r.get("redirect", "follow"), path + ".redirect", tuple(_REDIRECTS))]
     after = c.seconds(r.get("after", 0), path + ".after")
     upload_listener = r.get("upload_listener", False)
     if not isinstance(upload_listener, bool):
@@ -241,7 +271,7 @@ def _parse_element(c: _Checker, r: dict[str, object], path: str, page_base: str 
         if api in (Api.FONT, Api.IFRAME):
             raise c.fail(path + ".crossorigin", f"is not allowed for {api.value}: "
                          + ("fonts are always fetched with CORS" if api is Api.FONT else "a navigation is not CORS"))
-        crossorigin = CrossOrigin(c.choice(r["crossorigin"], path + ".crossorigin", [x.value for x in CrossOrigin]))
+        crossorigin = _CROSSORIGINS[c.choice(r["crossorigin"], path + ".crossorigin", tuple(_CROSSORIGINS))]
     after = c.seconds(r.get("after", 0), path + ".after")
     return ScenarioRequest(api, "GET", url, (), Mode.NO_CORS, Credentials.INCLUDE, Redirect.FOLLOW, float(after),
                            False, None, crossorigin)
