@@ -67,8 +67,65 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def _indent(text: str, prefix: str) -> str:
-    return "\n".join(prefix + line for line in text.split("\n"))
+_encode_string = json.encoder.encode_basestring_ascii  # the C function json.dumps uses (ensure_ascii)
+
+
+def indented_json(value: object, prefix: str = "") -> str:
+    """``json.dumps(value, indent=1)`` with ``prefix`` before every line, the same bytes;
+    without ``json``'s pure-Python encoder (it is the only one that indents, and it was a
+    fifth of a ``run --json`` file's time). Strings go through the same C function as
+    ``json.dumps``; values of any other type than str, int, bool, None, list, tuple and dict
+    with str keys are given to ``json.dumps`` itself."""
+    parts = [prefix]
+    _encode(value, prefix, parts)
+    return "".join(parts)
+
+
+def _encode(o: object, indent: str, parts: list[str]) -> None:
+    if type(o) is str:
+        parts.append(_encode_string(o))
+    elif o is None:
+        parts.append("null")
+    elif o is True:
+        parts.append("true")
+    elif o is False:
+        parts.append("false")
+    elif type(o) is int:
+        parts.append(int.__repr__(o))
+    elif type(o) is list or type(o) is tuple:
+        if not o:
+            parts.append("[]")
+            return
+        inner = indent + " "
+        try:  # a list of strings (names, console lines) at once
+            parts.append("[\n" + inner + (",\n" + inner).join(map(_encode_string, o)) + "\n" + indent + "]")
+            return
+        except TypeError:
+            pass
+        parts.append("[\n" + inner)
+        for i, item in enumerate(o):
+            if i:
+                parts.append(",\n" + inner)
+            _encode(item, inner, parts)
+        parts.append("\n" + indent + "]")
+    elif type(o) is dict and all(type(k) is str for k in o):
+        if not o:
+            parts.append("{}")
+            return
+        inner = indent + " "
+        parts.append("{\n" + inner)
+        for i, (key, item) in enumerate(o.items()):
+            head = (",\n" + inner if i else "") + _encode_string(key) + ": "
+            if type(item) is str:  # the most common values, without a call each
+                parts.append(head + _encode_string(item))
+            elif item is None:
+                parts.append(head + "null")
+            else:
+                parts.append(head)
+                _encode(item, inner, parts)
+        parts.append("\n" + indent + "}")
+    else:  # floats, enums, other keys: json's own encoder (JSON strings hold no raw newline)
+        parts.append(json.dumps(o, indent=1).replace("\n", "\n" + indent))
 
 
 def run_file(path: Path, profile: str, as_json: bool, trace: bool) -> tuple[str, str | None]:
@@ -83,7 +140,7 @@ def run_file(path: Path, profile: str, as_json: bool, trace: bool) -> tuple[str,
     if as_json:
         item = {"name": s.name, "file": s.source,
                 "observations": [observation(r, with_trace=trace) for r in run_scenario(s, profile, trace=trace)]}
-        return _indent(json.dumps(item, indent=1), "  "), None
+        return indented_json(item, "  "), None
     from cors_spec.teach.render import render_summary
 
     lines = [f"{s.name}  ({s.page}, profile {profile})"]
