@@ -637,8 +637,12 @@ def exported(rev: str) -> Iterator[tuple[str, Path]]:
     signal.signal(signal.SIGTERM, terminate)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-baseline-") as tmp:
-            archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", commit, "cors_spec"],
-                                     capture_output=True, check=True).stdout
+            got = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", commit, "cors_spec"],
+                                 capture_output=True, check=False)
+            if got.returncode != 0:
+                raise SystemExit(f"bench_preflight: --baseline: {rev!r} has no cors_spec package to export: "
+                                 + got.stderr.decode(errors="replace").strip())
+            archive = got.stdout
             subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
             yield commit, Path(tmp)
     finally:
