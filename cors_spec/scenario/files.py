@@ -27,7 +27,9 @@ MAX_DEPTH = 64
 #: Most digits in one number (statuses, seconds and max-age fit; Python's own limit is 4,300).
 MAX_DIGITS = 20
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# A JSON string literal, unrolled (each character is consumed one way only, so no backtracking
+# and a run of plain characters is taken at once).
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
