@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from cors_spec.cli.run import indented_json
+from cors_spec.cli.run import _encode_trace, indented_json, run_file
 from cors_spec.errors import InputError
+from cors_spec.model.spec import Algorithm
+from cors_spec.model.trace import Decision, Step
 from cors_spec.scenario.format import load_scenario, observation, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +55,8 @@ def test_every_example_and_golden_with_its_trace() -> None:
         item = {"name": s.name, "file": s.source,
                 "observations": [observation(r, with_trace=True) for r in run_scenario(s, "chromium", trace=True)]}
         assert indented_json(item, "  ") == reference(item, "  "), path
+        written, error = run_file(path, "chromium", as_json=True, trace=True)  # the trace's own writer
+        assert error is None and written == reference(item, "  "), path
         checked += 1
     assert checked >= 20
 
@@ -64,3 +68,19 @@ def test_what_json_refuses_is_refused_alike(value: object) -> None:
     with pytest.raises(TypeError) as got:
         indented_json(value)
     assert str(got.value) == str(expected.value)
+
+
+def test_a_trace_is_written_as_its_steps_json() -> None:
+    algorithm = next(iter(Algorithm))
+    steps = (
+        Step(algorithm, "1", Decision.RETURNED),
+        Step(algorithm, "4.1", Decision.RETURNED, (("name", "x-a"), ("name", "x-b \"q\" é"), ("url", "u"))),
+        Step(algorithm, "7", Decision.RETURNED, (("odd", 3),)),  # type: ignore[arg-type]  # not a str: the walk
+    )
+    for prefix in ("", "  "):
+        parts = [prefix]
+        _encode_trace(steps, prefix, parts)
+        assert "".join(parts) == reference([s.to_json() for s in steps], prefix)
+        empty = [prefix]
+        _encode_trace((), prefix, empty)
+        assert "".join(empty) == reference([], prefix)

@@ -14,11 +14,14 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
+
+import attrs
 
 from cors_spec.cli.common import ExitStatus, SubParsers
 from cors_spec.engines import PROFILES
 from cors_spec.errors import InputError
+from cors_spec.model.trace import Step
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -68,6 +71,8 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 
 _encode_string = json.encoder.encode_basestring_ascii  # the C function json.dumps uses (ensure_ascii)
+#: The same function where a value may be of another type (it raises TypeError for a non-str).
+_encode_object = cast("Callable[[object], str]", _encode_string)
 
 
 def indented_json(value: object, prefix: str = "") -> str:
@@ -120,12 +125,57 @@ def _encode(o: object, indent: str, parts: list[str]) -> None:
                 parts.append(head + _encode_string(item))
             elif item is None:
                 parts.append(head + "null")
+            elif type(item) is dict and (flat := _flat_dict(item.items(), inner)) is not None:  # a step's facts
+                parts.append(head + flat)
             else:
                 parts.append(head)
                 _encode(item, inner, parts)
         parts.append("\n" + indent + "}")
+    elif type(o) is _Trace:
+        _encode_trace(o.steps, indent, parts)
     else:  # floats, enums, other keys: json's own encoder (JSON strings hold no raw newline)
         parts.append(json.dumps(o, indent=1).replace("\n", "\n" + indent))
+
+
+@attrs.frozen
+class _Trace:
+    """A result's trace in an observation, written as ``[s.to_json() for s in steps]`` is."""
+
+    steps: tuple[Step, ...]
+
+
+def _encode_trace(steps: tuple[Step, ...], indent: str, parts: list[str]) -> None:
+    # One piece of text a step (a large trace has a step per header name): the same bytes
+    # as the general walk over Step.to_json(), without building the dicts.
+    if not steps:
+        parts.append("[]")
+        return
+    i1 = indent + " "
+    i2 = i1 + " "
+    head = ",\n" + i2
+    texts = []
+    for st in steps:
+        facts = {k: v for k, v in st.facts}  # as to_json: a repeated name keeps its first place, last value
+        flat = _flat_dict(facts.items(), i2)
+        if flat is None:  # a value of another type than str: the general walk
+            one = [i1]
+            _encode(st.to_json(), i1, one)
+            texts.append("".join(one)[len(i1):])
+            continue
+        texts.append("{\n" + i2 + '"algorithm": ' + _encode_string(st.algorithm.value) + head + '"step": '
+                     + _encode_string(st.step) + head + '"decision": ' + _encode_string(st.decision.value)
+                     + head + '"facts": ' + flat + "\n" + i1 + "}")
+    parts.append("[\n" + i1 + (",\n" + i1).join(texts) + "\n" + indent + "]")
+
+
+def _flat_dict(items: Iterable[tuple[object, object]], indent: str) -> str | None:
+    """A dict's items, all str keys and str or None values, in one piece; None otherwise."""
+    inner = indent + " "
+    try:
+        lines = [_encode_object(k) + ": " + ("null" if v is None else _encode_object(v)) for k, v in items]
+    except TypeError:  # a key or value of another type: the general walk
+        return None
+    return "{\n" + inner + (",\n" + inner).join(lines) + "\n" + indent + "}" if lines else "{}"
 
 
 def run_file(path: Path, profile: str, as_json: bool, trace: bool) -> tuple[str, str | None]:
@@ -138,8 +188,13 @@ def run_file(path: Path, profile: str, as_json: bool, trace: bool) -> tuple[str,
     except InputError as e:
         return "", f"cors-spec: error: {e}"
     if as_json:
-        item = {"name": s.name, "file": s.source,
-                "observations": [observation(r, with_trace=trace) for r in run_scenario(s, profile, trace=trace)]}
+        observations = []
+        for r in run_scenario(s, profile, trace=trace):
+            obs = observation(r)
+            if trace:  # observation(r, with_trace=True)'s "trace", written without its dicts
+                obs["trace"] = _Trace(r.trace)
+            observations.append(obs)
+        item = {"name": s.name, "file": s.source, "observations": observations}
         return indented_json(item, "  "), None
     from cors_spec.teach.render import render_summary
 
