@@ -674,12 +674,14 @@ def _innermost(tb: Any) -> tuple[str, str]:
 def run_case(case: Case, workdir: Path) -> Outcome:
     for name, data in case.files.items():
         (workdir / name).write_bytes(data)
+    return _timed(case, lambda: _run_cli(case, workdir) if case.argv is not None else _run_api(case, workdir))
+
+
+def _timed(case: Case, body: Callable[[], Outcome]) -> Outcome:
+    """``body()``'s outcome with its wall and CPU time; an exception that escapes is the finding."""
     started, cpu_started = time.perf_counter(), time.process_time()
     try:
-        if case.argv is not None:
-            outcome = _run_cli(case, workdir)
-        else:
-            outcome = _run_api(case, workdir)
+        outcome = body()
     except BaseException as e:  # everything that escapes is the finding
         if isinstance(e, KeyboardInterrupt):
             raise
@@ -1045,19 +1047,7 @@ def _fast_one(case: Case, workdir: Path | None = None) -> str:
 
 def run_fast_case(case: Case) -> Outcome:
     """One input through the ``--fast`` path, in this process (``--fast --replay``)."""
-    started, cpu_started = time.perf_counter(), time.process_time()
-    try:
-        outcome = Outcome(case.target, case.index, case.kind, _fast_one(case))
-    except BaseException as e:  # everything that escapes is the finding
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        key, where = _innermost(e.__traceback__)
-        outcome = Outcome(case.target, case.index, case.kind, "traceback", f"{type(e).__name__}@{key}", where,
-                          _short(e))
-    outcome.seconds = time.perf_counter() - started
-    outcome.cpu = time.process_time() - cpu_started
-    outcome.size = case.size()
-    return outcome
+    return _timed(case, lambda: Outcome(case.target, case.index, case.kind, _fast_one(case)))
 
 
 def rng_profile(case: Case) -> str:
