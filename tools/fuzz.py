@@ -808,14 +808,20 @@ def _warm() -> None:
         importlib.import_module(f"cors_spec.cli.{info.name}")
 
 
-def _worker(conn: multiprocessing.connection.Connection, root: str, seed: int) -> None:
-    seeds = Seeds.load(Path(root))
+@contextlib.contextmanager
+def _workdir() -> Iterator[Path]:
+    """A private folder holding the audit's target app, on sys.path, with the CLI warmed up."""
     with tempfile.TemporaryDirectory(prefix="cors-fuzz-") as d:
         workdir = Path(d)
         (workdir / "fuzzapp.py").write_text(_APP, encoding="utf-8")
         sys.path.insert(0, d)
         _warm()
+        yield workdir
 
+
+def _worker(conn: multiprocessing.connection.Connection, root: str, seed: int) -> None:
+    seeds = Seeds.load(Path(root))
+    with _workdir() as workdir:
         conn.send("ready")
         while True:
             task = conn.recv()
@@ -1236,11 +1242,7 @@ def print_summary(summary: dict[str, Any], out: Any) -> None:
 def _retime_child(conn: multiprocessing.connection.Connection, root: str, seed: int, target: str, index: int,
                   fast: bool) -> None:
     case = make_case(Seeds.load(Path(root)), seed, target, index)
-    with tempfile.TemporaryDirectory(prefix="cors-fuzz-") as d:
-        workdir = Path(d)
-        (workdir / "fuzzapp.py").write_text(_APP, encoding="utf-8")
-        sys.path.insert(0, d)
-        _warm()
+    with _workdir() as workdir:
         conn.send("ready")
         conn.send(run_fast_case(case) if fast else run_case(case, workdir))
 
