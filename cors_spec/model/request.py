@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import operator
-from typing import Any, Final
+from typing import Final
 
 import attrs
 
@@ -134,7 +134,7 @@ class Request:
     def current_url(self) -> Url:
         return self.url_list[-1]
 
-    def evolve(self, **changes: Any) -> Request:
+    def evolve(self, **changes: object) -> Request:
         """``attrs.evolve(self, **changes)`` without evolve's look-ups of every field by name
         (main fetch derives a request from another on every fetch)."""
         values = list(_REQUEST_VALUES(self))
