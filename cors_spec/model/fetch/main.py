@@ -167,7 +167,7 @@ def main_fetch(params: FetchParams, request: Request) -> Fetched:
         t.append(Step(Algorithm.CORS_SAFELISTED_METHOD, "", Decision.YES if safelisted_method else Decision.NO,
                       (("method", request.method),)))
         t.append(Step(Algorithm.CORS_UNSAFE_NAMES, "", Decision.SET, (("names", ",".join(unsafe_names) or NONE),)))
-    if request.use_cors_preflight or (request.unsafe_request and (not safelisted_method or unsafe_names)):
+    if _preflight_wanted(request, safelisted_method, unsafe_names):
         if params.profile.preflight_sticky_across_redirects:
             request = attrs.evolve(request, needed_preflight=True)
         if t is not None:
@@ -193,6 +193,11 @@ def main_fetch(params: FetchParams, request: Request) -> Fetched:
             ("branch", "cors-no-preflight"), ("response tainting", "cors"),
             ("method", request.method), ("unsafe header names", NONE))))
     return http_fetch(params, request, make_preflight=False, unsafe_names=unsafe_names)
+
+
+def _preflight_wanted(request: Request, safelisted_method: bool, unsafe_names: tuple[str, ...]) -> bool:
+    """Main fetch step 12: the "CORS with preflight" branch is taken."""
+    return request.use_cors_preflight or (request.unsafe_request and (not safelisted_method or bool(unsafe_names)))
 
 
 def scheme_fetch(params: FetchParams, request: Request) -> Fetched:
@@ -366,9 +371,8 @@ def _preflight_before_failure(params: FetchParams, request: Request, failure: Fa
         return failure
     profile = params.profile
     unsafe_names = cors_unsafe_request_header_names(request.headers, profile)
-    needs = (request.use_cors_preflight
-             or (profile.preflight_sticky_across_redirects and request.needed_preflight)
-             or (request.unsafe_request and (not is_cors_safelisted_method(request.method) or unsafe_names)))
+    needs = (_preflight_wanted(request, is_cors_safelisted_method(request.method), unsafe_names)
+             or (profile.preflight_sticky_across_redirects and request.needed_preflight))
     if not needs or not preflight_needed(params, request, unsafe_names):
         return failure
     return cors_preflight_fetch(params, request, unsafe_names) or failure
